@@ -1,0 +1,497 @@
+"""Every method on one data set: trained, timed and scored the same way, in one table.
+
+``Comparison(dataset, settings)`` reads and preprocesses the data once and keeps what several
+methods share (the word vectors, Part 2's known words, Part 3's tokenizer, pairs and model).
+Each ``run_<method>()`` trains one method, scores it on the validation samples with Part 1's
+ranking rule (``hw_utils.bonus.ranking.evaluate``) and returns a ``MethodResult``;
+``METHODS`` lists them in the table's order with the method each one extends.
+
+``results_table`` and ``plot_hits`` turn the results into the comparison table and the
+Hits@K plot; ``comparison_notes`` says, for each bonus method, how it fares against the
+method it extends. Numbers measured on the stand-in are not the real data's.
+"""
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from hw_utils.bonus.baselines import Bm25Ranker, TfidfRanker
+from hw_utils.bonus.char_lstm import (CharBiLSTM, CharTokenizer, TrainCharDataset,
+                                      char_collate_fn, infer_char_vectors)
+from hw_utils.bonus.dssm_variants import BiLstmDssm, MlpHeadDssm
+from hw_utils.bonus.early_fusion import EarlyFusionModel, FusionReranker, InBatchPairLoss
+from hw_utils.bonus.full_dssm import NgramFeaturizer
+from hw_utils.bonus.ranking import TABLE_KS, ModelEmbedder, ModelScorer, PairScorer, evaluate
+from hw_utils.bonus.trigram_cosine import CosineLoss, rescale
+from hw_utils.data import Dataset, read_corpus
+from hw_utils.data.vectors import load_vectors
+from hw_utils.dssm import (DssmLikeModel, NTExentLoss, QuestionDuplicatesDataset,
+                           build_question_pairs, build_vocab, collate_fn, word_vectors)
+from hw_utils.dssm import Trainer as PairTrainer
+from hw_utils.embedding import Embedder
+from hw_utils.reproducibility import set_seed
+from hw_utils.scoring import Scorer
+from hw_utils.text import TextTokenizer, default_preprocessor
+from hw_utils.trigram import (TrainTrigramDataset, Trainer, TrigramModel, TrigramTokenizer,
+                              build_oov_embeddings, collect_vocabulary, infer_vectors)
+from hw_utils.trigram import collate_fn as trigram_collate_fn
+
+METRIC_COLUMNS = (*(f"hits@{k}" for k in TABLE_KS), "dcg@10", "mrr")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How long each method trains and how much of the data the comparison uses.
+
+    ``validation_rows``: score on the first rows only (``None``: all). ``*_epochs``: epochs
+    over the training words (Parts 2, bonus 1-2) or the training pairs (Part 3, bonus 3-5).
+    ``pairs_per_epoch``: the bonus 4 models (slower per pair) and the fusion model see this
+    many randomly drawn pairs per epoch (``None``: all).
+    """
+
+    validation_rows: int | None = None
+    part2_epochs: int = 10
+    cosine_epochs: int = 10
+    char_epochs: int = 6
+    dssm_dim: int = 300
+    part3_epochs: int = 10
+    full_dssm_epochs: int = 10
+    variant_epochs: int = 4
+    pairs_per_epoch: int | None = 200_000
+    fusion_epochs: int = 1
+    fusion_top_n: int = 100
+    seed: int = 0
+
+    @classmethod
+    def quick(cls) -> "Settings":
+        """A first look in well under two minutes on the sample stand-in (fewer epochs, 300
+        validation rows): rough numbers, not the comparison's."""
+        return cls(validation_rows=300, part2_epochs=3, cosine_epochs=3, char_epochs=1,
+                   dssm_dim=100, part3_epochs=2, full_dssm_epochs=2, variant_epochs=1,
+                   pairs_per_epoch=40_000, fusion_epochs=1, fusion_top_n=50)
+
+
+@dataclass
+class MethodResult:
+    """One row of the comparison table."""
+
+    name: str
+    extends: str | None  # the method this one improves on (None for Parts 1-3 and baselines)
+    metrics: dict[str, float]  # METRIC_COLUMNS
+    train_s: float  # training (and fitting) time, seconds
+    score_s: float  # scoring the validation samples, seconds
+    notes: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# (method name, method it extends, Comparison method) in the table's order
+METHODS: tuple[tuple[str, str | None, str], ...] = (
+    ("Part 1: word2vec, raw text", None, "run_part1_raw"),
+    ("Part 1: word2vec, preprocessed", None, "run_part1_preprocessed"),
+    ("Part 2: + trigram OOV (MSE)", None, "run_part2"),
+    ("Part 3: DSSM, NT-Xent", None, "run_part3"),
+    ("Bonus 1: trigram OOV (cosine)", "Part 2: + trigram OOV (MSE)", "run_trigram_cosine"),
+    ("Bonus 2: char-biLSTM OOV (MSE)", "Part 2: + trigram OOV (MSE)", "run_char_lstm"),
+    ("Bonus 3: DSSM uni+bi+trigrams", "Part 3: DSSM, NT-Xent", "run_full_dssm"),
+    ("Bonus 4a: DSSM + MLP head", "Part 3: DSSM, NT-Xent", "run_mlp_head"),
+    ("Bonus 4b: DSSM biLSTM", "Part 3: DSSM, NT-Xent", "run_bilstm"),
+    ("Bonus 5: early fusion re-rank", "Part 3: DSSM, NT-Xent", "run_early_fusion"),
+    ("Baseline: TF-IDF cosine", None, "run_tfidf"),
+    ("Baseline: BM25", None, "run_bm25"),
+)
+
+
+class Comparison:
+    """The data, the shared pieces and one ``run_<method>`` per row of ``METHODS``.
+
+    Args:
+        dataset: ``get_dataset(...)``.
+        settings: epochs and sizes (``Settings()``, or ``Settings.quick()``).
+        workdir: where TensorBoard logs go (a temporary folder by default).
+        log: called with one line of progress at a time (``print`` by default).
+    """
+
+    def __init__(self, dataset: Dataset, settings: Settings = Settings(),
+                 workdir: str | Path | None = None, log: Callable[[str], None] = print):
+        self.dataset = dataset
+        self.settings = settings
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="bonus-"))
+        self.log = log
+        self.results: dict[str, MethodResult] = {}
+        self._cache: dict[str, object] = {}
+
+    # ---- shared data, built on first use -------------------------------------------------
+
+    def _shared(self, key: str, build: Callable[[], object]):
+        if key not in self._cache:
+            started = time.perf_counter()
+            self._cache[key] = build()
+            self._cache[f"{key}_s"] = time.perf_counter() - started
+        return self._cache[key]
+
+    @property
+    def raw_validation(self) -> list[list[str]]:
+        """The validation samples ``[q, pos, neg...]`` as read (``settings.validation_rows``)."""
+        return self._shared("raw_validation", lambda: read_corpus(self.dataset.validation)[
+            :self.settings.validation_rows])
+
+    @property
+    def validation(self) -> list[list[str]]:
+        """``raw_validation`` preprocessed (``default_preprocessor``); each text once."""
+        def build():
+            preprocess, cleaned = default_preprocessor(), {}
+            for sample in self.raw_validation:
+                for text in sample:
+                    if text not in cleaned:
+                        cleaned[text] = preprocess(text)
+            return [[cleaned[text] for text in sample] for sample in self.raw_validation]
+        return self._shared("validation", build)
+
+    @property
+    def train_rows(self) -> list[list[str]]:
+        """The training rows (duplicate questions), preprocessed."""
+        def build():
+            preprocess = default_preprocessor()
+            return [[preprocess(text) for text in row] for row in read_corpus(self.dataset.train)]
+        return self._shared("train_rows", build)
+
+    @property
+    def train_texts(self) -> list[str]:
+        """The distinct preprocessed training questions, sorted."""
+        return self._shared("train_texts", lambda: sorted({
+            text for row in self.train_rows for text in row}))
+
+    @property
+    def vectors(self):
+        """The pretrained word vectors (``dataset.vectors``, ``dataset.vectors_limit`` words)."""
+        return self._shared("vectors", lambda: load_vectors(
+            self.dataset.vectors, limit=self.dataset.vectors_limit))
+
+    @property
+    def validation_words(self) -> tuple[list[str], list[str]]:
+        """``(known, unknown)``: the validation words with and without a pretrained vector."""
+        return self._shared("validation_words", lambda: collect_vocabulary(
+            (text for sample in self.validation for text in sample), self.vectors))
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """Part 3's training pairs (``build_question_pairs``, default pairing)."""
+        return self._shared("pairs", lambda: build_question_pairs(self.train_rows))
+
+    @property
+    def tokenizer(self) -> TextTokenizer:
+        """Part 3's tokenizer: the training words seen at least twice."""
+        return self._shared("tokenizer", lambda: TextTokenizer(build_vocab(self.train_texts,
+                                                                           min_count=2)))
+
+    # ---- helpers ----------------------------------------------------------------------------
+
+    def _score(self, scorer: Scorer, samples: Sequence[Sequence[str]]) -> tuple[dict, float]:
+        started = time.perf_counter()
+        metrics = evaluate(scorer, samples)
+        return metrics, time.perf_counter() - started
+
+    def _pair_loader(self, tokenizer, pairs_per_epoch: int | None, batch_size: int = 1024
+                     ) -> DataLoader:
+        """Part 3's data loader over ``self.pairs``; ``pairs_per_epoch`` random pairs per epoch."""
+        dataset = QuestionDuplicatesDataset(self.pairs, tokenizer)
+        generator = torch.Generator().manual_seed(self.settings.seed)
+        if pairs_per_epoch is None or pairs_per_epoch >= len(dataset):
+            return DataLoader(dataset, batch_size=batch_size, shuffle=True,
+                              collate_fn=collate_fn, generator=generator)
+        sampler = torch.utils.data.RandomSampler(dataset, num_samples=pairs_per_epoch,
+                                                 generator=generator)
+        return DataLoader(dataset, batch_size=batch_size, sampler=sampler, collate_fn=collate_fn)
+
+    def _train_pairs(self, name: str, model: torch.nn.Module, optimizer, criterion,
+                     loader: DataLoader, n_epochs: int) -> list[dict]:
+        trainer = PairTrainer(model, optimizer, criterion, logdir=self.workdir / "runs" / name,
+                              device="cpu")
+        history = trainer.train({"train": loader}, n_epochs=n_epochs)
+        trainer.writer.close()
+        return history
+
+    def _result(self, name: str, metrics: dict, train_s: float, score_s: float,
+                **notes) -> MethodResult:
+        extends = {method: base for method, base, _ in METHODS}.get(name)
+        return MethodResult(name, extends, metrics, train_s, score_s, notes)
+
+    def _oov_result(self, name: str, mapping: dict, train_s: float, **notes) -> MethodResult:
+        embedder = Embedder(mapping, self.vectors.vector_size)
+        metrics, score_s = self._score(Scorer(list(TABLE_KS), embedder), self.validation)
+        return self._result(name, metrics, train_s, score_s, **notes)
+
+    # ---- Parts 1-3 --------------------------------------------------------------------------
+
+    def run_part1_raw(self) -> MethodResult:
+        """Mean of pretrained vectors of the raw text's words (no training)."""
+        # BEGIN SOLUTION
+        embedder = Embedder(self.vectors, self.vectors.vector_size)
+        metrics, score_s = self._score(Scorer(list(TABLE_KS), embedder), self.raw_validation)
+        return self._result(METHODS[0][0], metrics, 0.0, score_s)
+        # END SOLUTION
+
+    def run_part1_preprocessed(self) -> MethodResult:
+        """The same on preprocessed text (``default_preprocessor``)."""
+        # BEGIN SOLUTION
+        embedder = Embedder(self.vectors, self.vectors.vector_size)
+        metrics, score_s = self._score(Scorer(list(TABLE_KS), embedder), self.validation)
+        return self._result(METHODS[1][0], metrics, 0.0, score_s)
+        # END SOLUTION
+
+    def _trigram_model(self, criterion: torch.nn.Module, n_epochs: int):
+        """Part 2's model over the known validation words' trigrams, trained with ``criterion``."""
+        set_seed(self.settings.seed)
+        known, _ = self.validation_words
+        tokenizer = TrigramTokenizer(known)
+        loader = DataLoader(TrainTrigramDataset(known, self.vectors, tokenizer), batch_size=256,
+                            shuffle=True, collate_fn=trigram_collate_fn)
+        model = TrigramModel(tokenizer.vocab_size, self.vectors.vector_size)
+        losses = Trainer(model, criterion, torch.optim.Adam(model.parameters(), lr=1e-2)).train(
+            loader, n_epochs)
+        return model, tokenizer, losses
+
+    def run_part2(self) -> MethodResult:
+        """Part 1 preprocessed, unknown words filled by Part 2's trigram model (MSE)."""
+        # BEGIN SOLUTION
+        started = time.perf_counter()
+        model, tokenizer, losses = self._trigram_model(torch.nn.MSELoss(),
+                                                       self.settings.part2_epochs)
+        known, unknown = self.validation_words
+        mapping = build_oov_embeddings(known + unknown, self.vectors, model, tokenizer)
+        return self._oov_result(METHODS[2][0], mapping, time.perf_counter() - started,
+                                final_loss=losses[-1], oov_words=len(unknown))
+        # END SOLUTION
+
+    def run_part3(self) -> MethodResult:
+        """Part 3's DSSM-like model, its word vectors scored with Part 1's ``Embedder``."""
+        # BEGIN SOLUTION
+        set_seed(self.settings.seed)
+        started = time.perf_counter()
+        tokenizer = self.tokenizer
+        loader = self._pair_loader(tokenizer, None)
+        model = DssmLikeModel(tokenizer.vocab_size, self.settings.dssm_dim)
+        history = self._train_pairs("part3", model, torch.optim.SparseAdam(
+            model.parameters(), lr=1e-2), NTExentLoss(alpha=0.05), loader,
+            self.settings.part3_epochs)
+        seen = loader.dataset.seen_ids()
+        embedder = Embedder(word_vectors(model, tokenizer, seen), self.settings.dssm_dim)
+        train_s = time.perf_counter() - started
+        self._cache["part3"] = (model, seen, embedder)
+        metrics, score_s = self._score(Scorer(list(TABLE_KS), embedder), self.validation)
+        return self._result(METHODS[3][0], metrics, train_s, score_s,
+                            final_loss=history[-1]["train_loss"])
+        # END SOLUTION
+
+    # ---- the bonus --------------------------------------------------------------------------
+
+    def run_trigram_cosine(self) -> MethodResult:
+        """Bonus 1: Part 2's model trained with ``CosineLoss``; predictions rescaled to the
+        known vectors' mean length before they join the mean of word vectors."""
+        # BEGIN SOLUTION
+        started = time.perf_counter()
+        model, tokenizer, losses = self._trigram_model(CosineLoss(), self.settings.cosine_epochs)
+        known, unknown = self.validation_words
+        mean_norm = float(np.mean(np.linalg.norm(self.vectors[known], axis=1)))
+        predicted = rescale(infer_vectors(model, unknown, tokenizer), mean_norm)
+        mapping = {**{word: self.vectors[word] for word in known}, **dict(zip(unknown, predicted))}
+        return self._oov_result(METHODS[4][0], mapping, time.perf_counter() - started,
+                                final_loss=losses[-1])
+        # END SOLUTION
+
+    def run_char_lstm(self) -> MethodResult:
+        """Bonus 2: a character biLSTM predicts the unknown words' vectors (MSE, as Part 2)."""
+        # BEGIN SOLUTION
+        set_seed(self.settings.seed)
+        started = time.perf_counter()
+        known, unknown = self.validation_words
+        tokenizer = CharTokenizer(known)
+        loader = DataLoader(TrainCharDataset(known, self.vectors, tokenizer), batch_size=128,
+                            shuffle=True, collate_fn=char_collate_fn)
+        model = CharBiLSTM(tokenizer.vocab_size, self.vectors.vector_size)
+        losses = Trainer(model, torch.nn.MSELoss(), torch.optim.Adam(model.parameters(), lr=3e-3)
+                         ).train(loader, self.settings.char_epochs)
+        mapping = {**{word: self.vectors[word] for word in known},
+                   **dict(zip(unknown, infer_char_vectors(model, unknown, tokenizer)))}
+        return self._oov_result(METHODS[5][0], mapping, time.perf_counter() - started,
+                                final_loss=losses[-1])
+        # END SOLUTION
+
+    def _pair_model_result(self, name: str, model: torch.nn.Module, tokenizer, optimizer,
+                           n_epochs: int, pairs_per_epoch: int | None) -> MethodResult:
+        """Train ``model`` with NT-Xent on Part 3's pairs, score it as a question encoder."""
+        started = time.perf_counter()
+        history = self._train_pairs(name.split(":")[0].replace(" ", "_").lower(), model,
+                                    optimizer, NTExentLoss(alpha=0.05),
+                                    self._pair_loader(tokenizer, pairs_per_epoch), n_epochs)
+        train_s = time.perf_counter() - started
+        scorer = ModelScorer(list(TABLE_KS), ModelEmbedder(model, tokenizer))
+        metrics, score_s = self._score(scorer, self.validation)
+        return self._result(name, metrics, train_s, score_s,
+                            final_loss=history[-1]["train_loss"])
+
+    def run_full_dssm(self) -> MethodResult:
+        """Bonus 3: Part 3's model over word unigrams, word bigrams and character trigrams."""
+        # BEGIN SOLUTION
+        set_seed(self.settings.seed)
+        started = time.perf_counter()
+        featurizer = NgramFeaturizer(self.train_texts, min_count=2)
+        featurize_s = time.perf_counter() - started
+        model = DssmLikeModel(featurizer.vocab_size, self.settings.dssm_dim)
+        result = self._pair_model_result(
+            METHODS[6][0], model, featurizer, torch.optim.SparseAdam(model.parameters(), lr=1e-2),
+            self.settings.full_dssm_epochs, None)
+        result.train_s += featurize_s
+        result.notes["features"] = featurizer.vocab_size
+        return result
+        # END SOLUTION
+
+    def run_mlp_head(self) -> MethodResult:
+        """Bonus 4a: Part 3's bag of words plus a normalised MLP head with dropout."""
+        # BEGIN SOLUTION
+        set_seed(self.settings.seed)
+        model = MlpHeadDssm(self.tokenizer.vocab_size, self.settings.dssm_dim)
+        return self._pair_model_result(
+            METHODS[7][0], model, self.tokenizer, torch.optim.Adam(model.parameters(), lr=3e-3),
+            self.settings.variant_epochs, self.settings.pairs_per_epoch)
+        # END SOLUTION
+
+    def run_bilstm(self) -> MethodResult:
+        """Bonus 4b: Part 3's bag of words plus a biLSTM over the words in order."""
+        # BEGIN SOLUTION
+        set_seed(self.settings.seed)
+        model = BiLstmDssm(self.tokenizer.vocab_size, self.settings.dssm_dim)
+        return self._pair_model_result(
+            METHODS[8][0], model, self.tokenizer, torch.optim.Adam(model.parameters(), lr=3e-3),
+            self.settings.variant_epochs, self.settings.pairs_per_epoch)
+        # END SOLUTION
+
+    def run_early_fusion(self) -> MethodResult:
+        """Bonus 5: a pair MLP initialised from Part 3's NT-Xent vectors re-ranks Part 3's top
+        ``fusion_top_n`` candidates. Needs ``run_part3`` first (its model is the start)."""
+        if "part3" not in self._cache:
+            raise RuntimeError("run_early_fusion re-ranks Part 3's candidates: run run_part3 first")
+        # BEGIN SOLUTION
+        set_seed(self.settings.seed)
+        started = time.perf_counter()
+        part3_model, seen, part3_embedder = self._cache["part3"]
+        vectors = part3_model.embeddings.weight.detach().clone()
+        unseen = np.setdiff1d(np.arange(len(vectors)), seen)
+        vectors[torch.as_tensor(unseen, dtype=torch.long)] = 0.0  # never trained: noise
+        model = EarlyFusionModel(self.tokenizer.vocab_size, self.settings.dssm_dim,
+                                 temperature=0.05).load_word_vectors(vectors)
+        history = self._train_pairs(
+            "bonus_5", model, torch.optim.Adam(model.parameters(), lr=1e-3),
+            InBatchPairLoss(model.score_matrix),
+            self._pair_loader(self.tokenizer, self.settings.pairs_per_epoch, batch_size=256),
+            self.settings.fusion_epochs)
+        train_s = time.perf_counter() - started
+        reranker = FusionReranker(model, self.tokenizer, lambda texts: np.stack(
+            [part3_embedder(text, normalize=True) for text in texts]), self.settings.fusion_top_n)
+        metrics, score_s = self._score(PairScorer(list(TABLE_KS), reranker), self.validation)
+        return self._result(METHODS[9][0], metrics, train_s, score_s,
+                            final_loss=history[-1]["train_loss"],
+                            top_n=self.settings.fusion_top_n)
+        # END SOLUTION
+
+    # ---- baselines (not graded) ---------------------------------------------------------
+
+    def _baseline(self, name: str, ranker) -> MethodResult:
+        started = time.perf_counter()
+        ranker.fit(self.train_texts)
+        train_s = time.perf_counter() - started
+        metrics, score_s = self._score(PairScorer(list(TABLE_KS), ranker), self.validation)
+        return self._result(name, metrics, train_s, score_s)
+
+    def run_tfidf(self) -> MethodResult:
+        """TF-IDF cosine, document frequencies from the training questions."""
+        return self._baseline(METHODS[10][0], TfidfRanker())
+
+    def run_bm25(self) -> MethodResult:
+        """BM25 (k1 = 1.2, b = 0.75), statistics from the training questions."""
+        return self._baseline(METHODS[11][0], Bm25Ranker())
+
+    # ---- all of it ------------------------------------------------------------------------
+
+    def run(self, method: str) -> MethodResult:
+        """Run the method called ``method`` (a name in ``METHODS``) and keep its result."""
+        runner = {name: attribute for name, _, attribute in METHODS}[method]
+        result = getattr(self, runner)()
+        self.results[method] = result
+        return result
+
+    def run_all(self, methods: Sequence[str] | None = None) -> list[MethodResult]:
+        """Run ``methods`` (all of ``METHODS`` by default) in order, logging one line each."""
+        names = [name for name, _, _ in METHODS] if methods is None else list(methods)
+        for index, name in enumerate(names, 1):
+            self.log(f"[{index}/{len(names)}] {name}: running")
+            result = self.run(name)
+            self.log(f"[{index}/{len(names)}] {name}: trained in {result.train_s:.1f} s, "
+                     f"scored in {result.score_s:.1f} s, Hits@10 {result.metrics['hits@10']:.3f}, "
+                     f"MRR {result.metrics['mrr']:.3f}")
+        return [self.results[name] for name in names]
+
+
+def results_table(results: Sequence[MethodResult], times: bool = True) -> str:
+    """The comparison as a Markdown table: one row per method, metrics rounded to 3 places,
+    plus training and scoring seconds when ``times``."""
+    header = ["method", *METRIC_COLUMNS] + (["train s", "score s"] if times else [])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for result in results:
+        cells = [result.name, *(f"{result.metrics[column]:.3f}" for column in METRIC_COLUMNS)]
+        if times:
+            cells += [f"{result.train_s:.1f}", f"{result.score_s:.1f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def comparison_notes(results: Sequence[MethodResult]) -> list[str]:
+    """For each result with a base method among ``results``: how it compares, in one line
+    (differences in Hits@10, Hits@100 and MRR; "improves" only when none of them is worse)."""
+    by_name = {result.name: result for result in results}
+    notes = []
+    for result in results:
+        base = by_name.get(result.extends)
+        if base is None:
+            continue
+        deltas = {column: result.metrics[column] - base.metrics[column]
+                  for column in ("hits@10", "hits@100", "mrr")}
+        verdict = ("improves on" if all(delta >= 0 for delta in deltas.values())
+                   and any(delta > 0 for delta in deltas.values())
+                   else "does NOT improve on" if all(delta <= 0 for delta in deltas.values())
+                   else "is mixed against")
+        notes.append(f"{result.name} {verdict} {base.name}: " + ", ".join(
+            f"{column} {delta:+.3f}" for column, delta in deltas.items()))
+    return notes
+
+
+def plot_hits(results: Sequence[MethodResult], title: str = "", path: str | Path | None = None):
+    """Hits@K against K (log scale) for every method; saved as PNG to ``path`` when given.
+    Returns the matplotlib figure."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(9, 5.5))
+    for index, result in enumerate(results):
+        style = "-" if result.extends is None else "--"
+        axes.plot(TABLE_KS, [result.metrics[f"hits@{k}"] for k in TABLE_KS], style, marker="o",
+                  label=result.name, color=plt.cm.tab20(index % 20))
+    axes.set(xscale="log", xlabel="K", ylabel="Hits@K", ylim=(0, 1.02), title=title)
+    axes.set_xticks(TABLE_KS, [str(k) for k in TABLE_KS])
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=8, loc="lower right")
+    figure.tight_layout()
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(path, dpi=120)
+    return figure
+
+
+__all__ = ["METHODS", "METRIC_COLUMNS", "Comparison", "MethodResult", "Settings",
+           "comparison_notes", "plot_hits", "results_table"]

@@ -1,0 +1,105 @@
+"""The stand-in: a deterministic StackOverflow-like data set in the real data's formats.
+
+The real data (StackOverflow duplicate questions, GoogleNews vectors) is large and must be
+downloaded; the stand-in is generated in seconds and is what the tests, CI, nbval and ``make demo``
+run on. ``generate(scale, seed, out)`` writes into ``out``:
+
+- ``train.tsv``: rows of tab-separated duplicate questions (mostly 2 per row, up to 6);
+- ``validation.tsv``, ``test.tsv``: rows of question, duplicate, then negatives;
+- ``standin-vectors-negative300.bin.gz``: 300-d word2vec binary vectors (gensim ``Word2Vec``
+  trained on a separate generated background text), loadable with
+  ``KeyedVectors.load_word2vec_format(path, binary=True)``;
+- ``manifest.json``: scale, seed, generator version, knobs, row counts, each file's sha256.
+
+Same scale, seed and knobs give byte-identical files. The numbers measured on the stand-in are not
+the real data's. Knobs: see ``hw_utils.standin.config.Knobs``.
+"""
+import sys
+import time
+from pathlib import Path
+
+from hw_utils.standin.config import GENERATOR_VERSION, SCALES, VECTOR_SIZE, Knobs, make_knobs
+from hw_utils.standin.corpus import NegativePool, ranking_rows, train_rows
+from hw_utils.standin.rand import Rand, make_rng
+from hw_utils.standin.vectors import background_corpus, train_vectors, write_vectors
+from hw_utils.standin.writer import (atomic_folder, check_destination, file_sha256, is_complete,
+                                     locked, write_manifest, write_rows)
+
+VECTORS_FILE = "standin-vectors-negative300.bin.gz"
+CORPUS_FILES = ("train.tsv", "validation.tsv", "test.tsv")
+# Independent random streams, so that changing one part's size leaves the others' draws alone.
+STREAM_BACKGROUND, STREAM_TRAIN, STREAM_POOL, STREAM_VALIDATION, STREAM_TEST = range(1, 6)
+
+__all__ = ["GENERATOR_VERSION", "Knobs", "SCALES", "VECTORS_FILE", "generate"]
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"stand-in seed must be a non-negative integer, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"stand-in seed must be a non-negative integer, got {seed}")
+    return seed
+
+
+def generate(scale: str = "sample", seed: int = 0, out: Path | str = "data/standin-sample",
+             **knobs) -> Path:
+    """Write the stand-in data set of ``scale`` (tiny, sample, full) into ``out``; return ``out``.
+
+    An existing data set in ``out`` made with the same scale, seed, generator version and knobs is
+    reused as it is. Otherwise the data set is generated into a temporary folder beside ``out``
+    and moved into place when complete. ``knobs`` override ``Knobs`` fields by name.
+    Raises ``ValueError`` for an unknown scale or knob or a negative seed,
+    ``NotADirectoryError`` when ``out`` is a file, ``OSError`` (ENOSPC) when the disk is full.
+    """
+    config = make_knobs(scale, knobs)
+    seed = _check_seed(seed)
+    out = Path(out).expanduser().absolute()
+    check_destination(out)
+    identity = {"generator_version": GENERATOR_VERSION, "scale": scale, "seed": seed,
+                "knobs": config.as_dict()}
+    if is_complete(out, identity):
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with locked(out):
+        if is_complete(out, identity):  # another process finished it while we waited
+            return out
+        started = time.perf_counter()
+        print(f"generating the '{scale}' stand-in data set (seed {seed}) into {out} ...",
+              file=sys.stderr, flush=True)
+        atomic_folder(out, lambda tmp: _write_dataset(tmp, config, seed, identity))
+        print(f"stand-in ready in {time.perf_counter() - started:.1f} s", file=sys.stderr,
+              flush=True)
+    return out
+
+
+def _write_dataset(folder: Path, knobs: Knobs, seed: int, identity: dict) -> None:
+    """Generate every file of the data set into ``folder``, the manifest last."""
+    files: dict[str, dict] = {}
+    files["train.tsv"] = write_rows(folder / "train.tsv",
+                                    train_rows(knobs, Rand(make_rng(seed, STREAM_TRAIN))))
+    pool = NegativePool(knobs, Rand(make_rng(seed, STREAM_POOL)))
+    for name, stream in (("validation.tsv", STREAM_VALIDATION), ("test.tsv", STREAM_TEST)):
+        files[name] = write_rows(folder / name,
+                                 ranking_rows(knobs, Rand(make_rng(seed, stream)), pool))
+    del pool
+    sentences = background_corpus(knobs, Rand(make_rng(seed, STREAM_BACKGROUND)))
+    wv = train_vectors(sentences, knobs, seed)
+    del sentences
+    write_vectors(wv, folder / VECTORS_FILE)
+    vectors_path = folder / VECTORS_FILE
+    manifest = {
+        **identity,
+        "description": "generated stand-in for the StackOverflow duplicate questions and the "
+                       "GoogleNews vectors; NOT the real data, its numbers are not the real data's",
+        "rows": {name.removesuffix(".tsv"): files[name]["rows"] for name in CORPUS_FILES},
+        "questions": {name.removesuffix(".tsv"): files[name]["questions"] for name in CORPUS_FILES},
+        "negatives_mean": {
+            name.removesuffix(".tsv"): round(files[name]["questions"] / files[name]["rows"] - 2, 4)
+            for name in ("validation.tsv", "test.tsv")},
+        "vectors": {"words": len(wv.index_to_key), "dim": VECTOR_SIZE},
+        "files": {**{name: files[name]["sha256"] for name in CORPUS_FILES},
+                  VECTORS_FILE: file_sha256(vectors_path)},
+        "sizes": {**{name: files[name]["bytes"] for name in CORPUS_FILES},
+                  VECTORS_FILE: vectors_path.stat().st_size},
+    }
+    write_manifest(folder, manifest)

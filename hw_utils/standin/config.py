@@ -1,0 +1,84 @@
+"""Scales and knobs of the stand-in generator.
+
+Every knob is a field of ``Knobs`` with a default; ``generate(scale, seed, out, **knobs)``
+overrides them by name. The manifest records them, and a data set on disk is reused only when
+its scale, seed, generator version and knobs all match.
+"""
+from dataclasses import asdict, dataclass, fields, replace
+
+GENERATOR_VERSION = "1"
+VECTOR_SIZE = 300
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """What the generated data looks like. Rates are probabilities in [0, 1].
+
+    Sizes (set by the scale, overridable):
+      train_rows           rows of train.tsv (each 2 to 6 duplicate questions)
+      validation_rows      rows of validation.tsv and of test.tsv
+      negatives            negatives per validation/test row on average (a few rows have fewer,
+                           as in the real file, whose mean is 998.81)
+      pool_size            distinct questions the negatives are drawn from
+      background_sentences sentences of the background text the word vectors are trained on
+      vector_epochs        Word2Vec epochs over the background text
+
+    Realism and difficulty:
+      oov_rate             chance that a content word of a title becomes a word the vectors lack:
+                           a typo, a rare inflection, a compound identifier or a code token
+      synonym_rate         chance that a paraphrase uses a synonym instead of the usual word
+                           (higher: duplicates share fewer words)
+      synonym_strength     how consistently the background text uses synonyms in the same
+                           contexts (higher: pretrained vectors place synonyms closer together)
+      hard_negative_share  share of negatives that are other questions on the same topic
+      context_rate         chance that a paraphrase adds a context phrase ("dynamically", ...)
+      drop_rate            chance that a paraphrase leaves out an optional part (topic, target)
+    """
+
+    train_rows: int = 100_000
+    validation_rows: int = 1_000
+    negatives: int = 1_000
+    pool_size: int = 100_000
+    background_sentences: int = 250_000
+    vector_epochs: int = 5
+    oov_rate: float = 0.08
+    synonym_rate: float = 0.45
+    synonym_strength: float = 0.7
+    hard_negative_share: float = 0.2
+    context_rate: float = 0.25
+    drop_rate: float = 0.3
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+SCALES: dict[str, Knobs] = {
+    "tiny": Knobs(train_rows=2_000, validation_rows=60, negatives=50, pool_size=3_000,
+                  background_sentences=25_000, vector_epochs=4),
+    "sample": Knobs(),
+    "full": Knobs(train_rows=1_000_000, validation_rows=3_760, negatives=999, pool_size=400_000,
+                  background_sentences=400_000, vector_epochs=5),
+}
+
+RATE_KNOBS = ("oov_rate", "synonym_rate", "synonym_strength", "hard_negative_share",
+              "context_rate", "drop_rate")
+
+
+def make_knobs(scale: str, overrides: dict) -> Knobs:
+    """The scale's knobs with ``overrides`` applied; a clear ``ValueError`` for a bad name or value."""
+    if scale not in SCALES:
+        raise ValueError(f"unknown stand-in scale {scale!r}: use one of {', '.join(SCALES)}")
+    names = {field.name: field.type for field in fields(Knobs)}
+    for name, value in overrides.items():
+        if name not in names:
+            raise ValueError(f"unknown stand-in knob {name!r}: the knobs are {', '.join(names)}")
+        if name in RATE_KNOBS:
+            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"stand-in knob {name} must be a number in [0, 1], got {value!r}")
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"stand-in knob {name} must be a positive integer, got {value!r}")
+    knobs = replace(SCALES[scale], **{k: (float(v) if k in RATE_KNOBS else v)
+                                      for k, v in overrides.items()})
+    if knobs.pool_size < 2:
+        raise ValueError("stand-in knob pool_size must be at least 2")
+    return knobs

@@ -1,0 +1,269 @@
+"""Question titles: an *intent* (what is asked) and its paraphrases (how it is written).
+
+An intent fixes the kind of question (how-to, problem, error, comparison), the topic, the action,
+the object and optional extras (a modifier, a target object, a library or API, an error name).
+A paraphrase picks a template of that kind and a surface form for every slot: synonyms, singular or
+plural, optional parts left out or context added, casing, punctuation, and a few words turned into
+words the vectors lack (see ``noise``). Duplicates are paraphrases of one intent; negatives are
+paraphrases of other intents.
+
+The same machinery, without noise, lower-cased and with synonyms spread over contexts by
+``synonym_strength``, writes the background text the word vectors are trained on.
+"""
+import re
+from dataclasses import dataclass
+
+from hw_utils.standin.config import Knobs
+from hw_utils.standin.lexicon import (ACTIONS, CONTEXT, ERRORS, MODIFIERS, OBJECTS, PREPOSITIONS,
+                                      PROBLEMS, TOPICS)
+from hw_utils.standin.noise import oov_variant
+from hw_utils.standin.rand import Rand, zipf_cumulative
+
+OPENERS = ["How to", "How do I", "How can I", "How do you", "How would I", "How should I",
+           "Best way to", "Easiest way to", "Simplest way to", "Is there a way to", "Any way to",
+           "Need to", "I want to", "Correct way to", "What is the best way to"]
+
+TEMPLATES: dict[str, list[str]] = {
+    "howto": [
+        "{how} {A} {O} {T} {inL} ?", "{how} {A} {O} {T} {inL} ?", "{how} {A} {O} {T} with {E} ?",
+        "{how} {A} {O} {T} using {E} {inL} ?", "{Aing} {O} {T} {inL}", "{Aing} {O} {T} with {E}",
+        "{L} : {A} {O} {T}", "{L} - {how} {A} {O} {T} ?", "{E} : {how} {A} {O} {T} ?",
+        "{A} {O} {T} {inL}", "{A} {O} {T} in {E}", "{E} {A} {O} {T}",
+        "Can I {A} {O} {T} {inL} ?", "Is it possible to {A} {O} {T} {inL} ?",
+        "{O} {T} - how to {A} it {inL} ?", "{how} {A} {O} {T} {inL} {C} ?",
+        "{A} {O} {T} {C} {inL}", "{L} {E} {A} {O} {T}", "Trying to {A} {O} {T} {inL}",
+        "{how} {A} {O} {T} {C}", "{E} how to {A} {O} {T}",
+    ],
+    "problem": [
+        "{E} {P}", "{E} {P} {inL}", "{L} {E} {P}", "{Aing} {O} {P} {inL}",
+        "{Aing} {O} with {E} {P}", "{E} {P} when {Aing} {O}", "{E} {P} after {Aing} {O} {T}",
+        "Why is my {O} {P} {inL} ?", "Problem with {E} : {O} {P}", "{L} : {A} {O} {P}",
+        "My {E} {P} {C}", "{O} {P} in {E} {inL}", "{E} {Aed} {O} {P}",
+    ],
+    "error": [
+        "{X} when {Aing} {O} {inL}", "{X} in {E}", "Getting {X} while trying to {A} {O} {inL}",
+        "{L} : {X} on {E}", "How to fix {X} when {Aing} {O} ?", "Why do I get {X} {inL} ?",
+        "{X} error {Aing} {O} {T}", "{E} throws {X} {inL}", "{X} with {E} {A} {O}",
+        "Unexpected {X} in {E} {inL}", "{E} {X} after {Aing} {O}",
+    ],
+    "versus": [
+        "{E} vs {E2}", "{E} vs {E2} {inL}", "Difference between {E} and {E2} {inL}",
+        "What is the difference between {E} and {E2} ?",
+        "{E} or {E2} : which is better for {Aing} {O} ?",
+        "When to use {E} instead of {E2} {inL} ?", "{E} versus {E2} for {Aing} {O}",
+        "{E} vs {E2} performance {inL}", "Should I use {E} or {E2} to {A} {O} ?",
+    ],
+}
+KINDS = ("howto", "problem", "error", "versus")
+KIND_WEIGHTS = [0.62, 0.18, 0.14, 0.06]
+TOPIC_PREPOSITIONS = ["in", "in", "in", "using", "with", "for", "on"]
+FUNCTION_WORDS = frozenset(
+    "a an the to in of for with on by is it my i do how can what why when and or from into using "
+    "you would should there way any need want be it's its this that at as if not".split())
+SMALL_WORDS = frozenset("a an the to in of for with on by and or vs from into at as".split())
+TOKEN_RE = re.compile(r"[a-z0-9_#+]+")
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a question asks; its fields index the lexicon (``-1``: absent)."""
+
+    kind: str
+    topic: int
+    action: int
+    obj: int
+    plural: bool
+    modifier: int
+    preposition: int
+    target: int
+    entity: int
+    entity2: int
+    error: int
+    problem: int
+
+    @property
+    def key(self) -> tuple:
+        """Intents with the same key ask the same thing."""
+        return self.kind, self.topic, self.action, self.obj, self.entity, self.error
+
+
+class TitleMaker:
+    """Draws intents and writes their paraphrases with the knobs' rates."""
+
+    def __init__(self, knobs: Knobs, rand: Rand, background: bool = False):
+        self.knobs = knobs
+        self.rand = rand
+        self.background = background
+        self.topics = list(TOPICS.values())
+        self.topic_cum = zipf_cumulative(len(self.topics), 0.8)
+        self.entity_cum = [zipf_cumulative(len(t["entities"]), 0.9) for t in self.topics]
+        self.action_cum = zipf_cumulative(len(ACTIONS), 0.9)
+        self.object_cum = zipf_cumulative(len(OBJECTS), 0.9)
+        self.modifier_cum = zipf_cumulative(len(MODIFIERS), 0.8)
+        self.error_cum = zipf_cumulative(len(ERRORS), 0.8)
+        self.kind_cum = [sum(KIND_WEIGHTS[:i + 1]) for i in range(len(KINDS))]
+        self.foreign: dict[int, list] = self._second_senses() if background else {}
+
+    def _second_senses(self) -> dict[int, list]:
+        """Give every synonym (not a group's usual word) a second sense: another group of its kind.
+
+        Returns ``id(group) -> words borrowed by that group``. The borrowing makes a synonym's
+        background contexts differ from its group's, so pretrained vectors see synonyms as only
+        partly alike, while the training pairs show that they mean the same.
+        """
+        foreign: dict[int, list] = {}
+        for groups in (ACTIONS, OBJECTS, MODIFIERS, PROBLEMS):
+            for index, group in enumerate(groups):
+                for word in group[1:]:
+                    other = self.rand.below(len(groups) - 1)
+                    host = groups[other + (other >= index)]
+                    foreign.setdefault(id(host), []).append(word)
+        return foreign
+
+    # -- intents -----------------------------------------------------------------------------
+    def intent(self) -> Intent:
+        rand = self.rand
+        kind = KINDS[rand.weighted(self.kind_cum)]
+        topic = rand.weighted(self.topic_cum)
+        entity = rand.weighted(self.entity_cum[topic])
+        has_entity = kind != "howto" or rand.chance(0.5)
+        entity2 = rand.weighted(self.entity_cum[topic]) if kind == "versus" else -1
+        if entity2 == entity:
+            entity2 = (entity + 1) % len(self.topics[topic]["entities"])
+        has_target = rand.chance(0.35)
+        return Intent(
+            kind=kind, topic=topic, action=rand.weighted(self.action_cum),
+            obj=rand.weighted(self.object_cum), plural=rand.chance(0.3),
+            modifier=rand.weighted(self.modifier_cum) if rand.chance(0.4) else -1,
+            preposition=rand.below(len(PREPOSITIONS)) if has_target else -1,
+            target=rand.weighted(self.object_cum) if has_target else -1,
+            entity=entity if has_entity else -1, entity2=entity2,
+            error=rand.weighted(self.error_cum) if kind == "error" else -1,
+            problem=rand.below(len(PROBLEMS)) if kind == "problem" else -1)
+
+    # -- surface forms -----------------------------------------------------------------------
+    def _synonym(self, group: list):
+        """The group's usual word, or with ``synonym_rate`` one of its synonyms.
+
+        In background text, a group's word is drawn from the group itself with
+        ``synonym_strength``, else from the words whose second sense is this group.
+        """
+        if self.background:
+            foreign = self.foreign.get(id(group))
+            if foreign and not self.rand.chance(self.knobs.synonym_strength):
+                return self.rand.choice(foreign)
+            if self.rand.chance(0.5):
+                return group[0]
+            return self.rand.choice(group)
+        if len(group) > 1 and self.rand.chance(self.knobs.synonym_rate):
+            return group[1 + self.rand.below(len(group) - 1)]
+        return group[0]
+
+    def _object_phrase(self, obj: int, plural: bool, modifier: int) -> list[tuple[str, bool]]:
+        rand = self.rand
+        words: list[tuple[str, bool]] = []
+        if rand.chance(0.45):
+            words.append((rand.choice(("the", "all")) if plural else rand.choice(("a", "the")), False))
+        if modifier >= 0 and not rand.chance(self.knobs.drop_rate / 2):
+            words.append((self._synonym(MODIFIERS[modifier]), False))
+        if rand.chance(0.1):
+            plural = not plural
+        words.append((self._synonym(OBJECTS[obj])[1 if plural else 0], False))
+        return words
+
+    def _topic_name(self, topic: int) -> str:
+        return self._synonym(self.topics[topic]["names"])
+
+    def _entity(self, intent: Intent, which: int) -> str:
+        entities = self.topics[intent.topic]["entities"]
+        return entities[which] if which >= 0 else self._topic_name(intent.topic)
+
+    def _fill(self, slot: str, intent: Intent) -> list[tuple[str, bool]]:
+        """Words for one template slot as ``(word, keeps_its_case)``."""
+        rand, knobs = self.rand, self.knobs
+        if slot == "how":
+            return [(word, False) for word in self._synonym(OPENERS).split()]
+        if slot in ("A", "Aing", "Aed"):
+            forms = self._synonym(ACTIONS[intent.action])
+            return [(forms[("A", "Aing", "Aed").index(slot)], False)]
+        if slot == "O":
+            return self._object_phrase(intent.obj, intent.plural, intent.modifier)
+        if slot == "T":
+            if intent.target < 0 or rand.chance(knobs.drop_rate):
+                return []
+            return [(PREPOSITIONS[intent.preposition], False),
+                    *self._object_phrase(intent.target, rand.chance(0.3), -1)]
+        if slot == "inL":
+            if rand.chance(knobs.drop_rate):
+                return []
+            if rand.chance(0.1):
+                return [(f"({self._topic_name(intent.topic)})", True)]
+            return [(rand.choice(TOPIC_PREPOSITIONS), False), (self._topic_name(intent.topic), True)]
+        if slot == "L":
+            return [(self._topic_name(intent.topic), True)]
+        if slot in ("E", "E2"):
+            return [(self._entity(intent, intent.entity if slot == "E" else intent.entity2), True)]
+        if slot == "P":
+            return [(word, False) for word in self._synonym(PROBLEMS[intent.problem]).split()]
+        if slot == "X":
+            error = ERRORS[intent.error]
+            if not self.background and rand.chance(0.25):
+                error = f'"{error}"'
+            return [(error, True)]
+        if slot == "C":
+            return [(word, False) for word in rand.choice(CONTEXT).split()]
+        raise ValueError(f"unknown template slot {slot!r}")
+
+    def _words(self, intent: Intent) -> list[tuple[str, bool]]:
+        """The template filled in: words with their case flags; ``?`` and ``:`` as separate items."""
+        template = TEMPLATES[intent.kind][self.rand.below(len(TEMPLATES[intent.kind]))]
+        words: list[tuple[str, bool]] = []
+        for part in template.split():
+            if part.startswith("{"):
+                words.extend(self._fill(part[1:-1], intent))
+            else:
+                words.append((part, False))
+        if "{C}" not in template and self.rand.chance(self.knobs.context_rate):
+            at = len(words) - (1 if words[-1][0] == "?" else 0)
+            words[at:at] = [(word, False) for word in self.rand.choice(CONTEXT).split()]
+        return words
+
+    # -- titles ------------------------------------------------------------------------------
+    def title(self, intent: Intent) -> str:
+        """One paraphrase of ``intent`` as a StackOverflow-like title."""
+        rand, knobs = self.rand, self.knobs
+        words = self._words(intent)
+        # words the vectors lack
+        for i, (word, fixed) in enumerate(words):
+            if (len(word) > 2 and word.isalpha() and word.lower() not in FUNCTION_WORDS
+                    and rand.chance(knobs.oov_rate)):
+                other = words[i + 1][0] if i + 1 < len(words) and words[i + 1][0].isalpha() \
+                    else rand.choice(OBJECTS[rand.below(len(OBJECTS))])[0]
+                words[i] = (oov_variant(word, other.lower(), rand), fixed)
+        # casing: all lower-case, sentence case or title case
+        style = rand.random()
+        out: list[str] = []
+        for i, (word, fixed) in enumerate(words):
+            if style < 0.15:
+                word = word.lower()
+            elif not fixed and (i == 0 or (style > 0.75 and word not in SMALL_WORDS)):
+                word = word[:1].upper() + word[1:]
+            out.append(word)
+        # punctuation
+        text: list[str] = []
+        for word in out:
+            if word == "?":
+                if text and rand.chance(0.85):
+                    text[-1] += "??" if rand.chance(0.03) else "?"
+            elif word == ":" and text:
+                text[-1] += ":"
+            else:
+                text.append(word)
+        if text and not text[-1].endswith("?") and rand.chance(0.04):
+            text[-1] += rand.choice(("...", "!", "."))
+        return " ".join(text)
+
+    def sentence(self, intent: Intent) -> list[str]:
+        """A background sentence about ``intent``: lower-case tokens, no punctuation, no noise."""
+        words = self._words(intent)
+        return TOKEN_RE.findall(" ".join(word for word, _ in words).lower())

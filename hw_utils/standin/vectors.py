@@ -1,0 +1,76 @@
+"""Word vectors standing in for GoogleNews: gensim ``Word2Vec`` on a generated background text.
+
+The background text is separate from train, validation and test: programming sentences written
+from fresh intents (lower-case, no punctuation, no typos, synonyms spread over contexts by
+``synonym_strength``) and everyday English sentences. So the vectors know lower-case words,
+common English and the lexicon's words, but not the titles' typos, rare inflections, compound
+identifiers and code tokens, and not capitalised or punctuated tokens until a title is preprocessed.
+"""
+import gzip
+import shutil
+import zlib
+from pathlib import Path
+
+from hw_utils.standin.config import VECTOR_SIZE, Knobs
+from hw_utils.standin.lexicon import ENGLISH_CLUSTERS
+from hw_utils.standin.rand import Rand
+from hw_utils.standin.titles import TitleMaker
+
+ENGLISH_SHARE = 0.25
+GLUE = ["the", "a", "to", "and", "of", "is", "in", "it", "that", "for", "on", "with", "was",
+        "be", "so", "but", "not", "just", "all", "this", "do", "like", "can", "get", "one"]
+
+
+def stable_hash(text: str) -> int:
+    """A hash of ``text`` that does not depend on ``PYTHONHASHSEED`` (gensim's ``hashfxn``)."""
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def english_sentence(rand: Rand) -> list[str]:
+    """A sentence of everyday English words, mostly from one theme."""
+    theme = ENGLISH_CLUSTERS[rand.below(len(ENGLISH_CLUSTERS))]
+    words = []
+    for _ in range(6 + rand.below(10)):
+        draw = rand.random()
+        if draw < 0.45:
+            words.append(rand.choice(theme))
+        elif draw < 0.8:
+            words.append(rand.choice(GLUE))
+        else:
+            words.append(rand.choice(ENGLISH_CLUSTERS[rand.below(len(ENGLISH_CLUSTERS))]))
+    return words
+
+
+def background_corpus(knobs: Knobs, rand: Rand) -> list[list[str]]:
+    """The background sentences the vectors are trained on."""
+    maker = TitleMaker(knobs, rand, background=True)
+    sentences = []
+    for _ in range(knobs.background_sentences):
+        if rand.chance(ENGLISH_SHARE):
+            sentences.append(english_sentence(rand))
+        else:
+            sentence = maker.sentence(maker.intent())
+            if rand.chance(0.3):
+                sentence += english_sentence(rand)[:4]
+            sentences.append(sentence)
+    return sentences
+
+
+def train_vectors(sentences: list[list[str]], knobs: Knobs, seed: int):
+    """Word2Vec (CBOW, 300-d) trained single-threaded, so the result depends only on the seed."""
+    from gensim.models import Word2Vec
+
+    model = Word2Vec(sentences=sentences, vector_size=VECTOR_SIZE, window=5, min_count=2,
+                     workers=1, epochs=knobs.vector_epochs, seed=seed, hashfxn=stable_hash,
+                     sample=1e-3, negative=5)
+    return model.wv
+
+
+def write_vectors(wv, path: Path) -> None:
+    """word2vec binary format, gzip-compressed with a fixed timestamp (byte-identical reruns)."""
+    raw = path.with_name(path.name + ".raw")
+    wv.save_word2vec_format(str(raw), binary=True)
+    with open(raw, "rb") as source, open(path, "wb") as target, \
+            gzip.GzipFile(filename="", mode="wb", fileobj=target, mtime=0, compresslevel=6) as gz:
+        shutil.copyfileobj(source, gz, 1 << 20)
+    raw.unlink()

@@ -1,0 +1,48 @@
+"""Bonus 1: Part 2's trigram model trained with a cosine loss."""
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from hw_utils.bonus.trigram_cosine import CosineLoss, rescale
+from hw_utils.trigram import (Trainer, TrainTrigramDataset, TrigramModel, TrigramTokenizer,
+                              collate_fn)
+
+WORDS = ["python", "java", "string", "int", "list", "dict", "json", "file", "loop", "class"]
+
+
+def test_cosine_loss_values():
+    loss = CosineLoss()
+    x = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    assert loss(x, 3 * x).item() == pytest.approx(0.0, abs=1e-6)
+    assert loss(x, -x).item() == pytest.approx(2.0)
+    assert loss(x, x.flip(1)).item() == pytest.approx(1.0)
+    assert loss(torch.zeros(1, 2), torch.ones(1, 2)).item() == pytest.approx(1.0)  # zero row: cos 0
+
+
+def test_cosine_loss_empty_batch_is_zero_with_a_gradient():
+    predictions = torch.zeros(0, 4, requires_grad=True)
+    value = CosineLoss()(predictions, torch.zeros(0, 4))
+    value.backward()
+    assert value.item() == 0.0
+
+
+def test_a_training_step_lowers_the_loss():
+    rng = np.random.default_rng(0)
+    vectors = {word: rng.normal(size=8).astype(np.float32) for word in WORDS}
+    tokenizer = TrigramTokenizer(WORDS)
+    loader = DataLoader(TrainTrigramDataset(WORDS, vectors, tokenizer), batch_size=5,
+                        collate_fn=collate_fn)
+    model = TrigramModel(tokenizer.vocab_size, 8)
+    torch.nn.init.normal_(model.embeddings.weight, std=0.1)  # the cosine of zero is flat
+    trainer = Trainer(model, CosineLoss(), torch.optim.Adam(model.parameters(), lr=1e-2))
+    losses = trainer.train(loader, n_epochs=10)
+    assert losses[-1] < losses[0]
+    _, ids, offsets = next(iter(loader))
+    assert model(ids, offsets).shape == (5, 8)
+
+
+def test_rescale():
+    vectors = np.array([[3.0, 4.0], [0.0, 0.0]])
+    np.testing.assert_allclose(rescale(vectors, 2.0), [[1.2, 1.6], [0.0, 0.0]], rtol=1e-6)
+    assert rescale(np.zeros((0, 3)), 1.0).shape == (0, 3)

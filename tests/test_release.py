@@ -1,0 +1,241 @@
+"""The student release (tools/release.py): markers, stubs, notebooks, the scan, validate."""
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tools import release
+from tools.release import ReleaseError
+
+REPO = Path(__file__).resolve().parents[1]
+
+GOOD = '''\
+"""A module."""
+import math
+
+
+class Embedder:
+    """Doc."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        # BEGIN SOLUTION
+        self.dim = dim
+        self.scale = math.sqrt(dim)
+        # END SOLUTION
+
+    def __call__(self, text: str) -> list[float]:
+        """Doc."""
+        if not text:
+            return []
+        # BEGIN SOLUTION
+        words = text.split()
+        return [len(word) / self.scale for word in words]
+        # END SOLUTION
+
+
+def helper(x: int) -> int:
+    # BEGIN SOLUTION
+    def inner(y):
+        return y * 2
+    return inner(x) + 1
+    # END SOLUTION
+'''
+
+
+def strip(source: str, relpath: str = "hw_utils/embedding.py") -> str:
+    return release.strip_solutions(textwrap.dedent(source), relpath)[0]
+
+
+def test_regions_become_the_banner_and_a_raise_naming_part_owner_and_file():
+    stripped, count = release.strip_solutions(GOOD, "hw_utils/embedding.py")
+    assert count == 3
+    assert "self.scale = math.sqrt(dim)" not in stripped and "inner(x)" not in stripped
+    assert stripped.count("### ╰( ͡° ͜ʖ ͡° )つ──☆*:・ﾟ") == 3
+    assert ('        raise NotImplementedError("Part 1: fill in Embedder.__call__ in '
+            'hw_utils/embedding.py")') in stripped
+    assert '    raise NotImplementedError("Part 1: fill in helper in hw_utils/embedding.py")' \
+        in stripped
+    assert "super().__init__()" in stripped and "if not text:" in stripped
+    namespace: dict = {}
+    exec(compile(stripped, "embedding.py", "exec"), namespace)  # still imports
+    with pytest.raises(NotImplementedError, match="Embedder.__init__ in hw_utils/embedding.py"):
+        namespace["Embedder"](3)
+
+
+def test_part_table_splits_text_py_by_class():
+    assert release.part_of("hw_utils/text.py", "TextPreprocessor.__call__") == "Part 1"
+    assert release.part_of("hw_utils/text.py", "TextTokenizer.__call__") == "Part 3"
+    assert release.part_of("hw_utils/trigram.py", "TrigramModel.forward") == "Part 2"
+    assert release.part_of("hw_utils/bonus/char_lstm.py", "X.f") == "Part 4 (bonus)"
+
+
+@pytest.mark.parametrize("source, line, message", [
+    ("def f():\n    x = 1\n    # END SOLUTION\n", 3, "without a '# BEGIN SOLUTION'"),
+    ("def f():\n    # BEGIN SOLUTION\n    # BEGIN SOLUTION\n    x = 1\n    # END SOLUTION\n"
+     "    # END SOLUTION\n", 3, "cannot nest"),
+    ("def f():\n    # BEGIN SOLUTION\n    return 1\n", 2, "never closed"),
+    ('def f():\n    s = """\n    # BEGIN SOLUTION\n    """\n    return s\n', 2, "inside a string"),
+    ("def f():\n    return '# END SOLUTION'\n", 2, "inside a string"),
+    ("def f():\n    # Begin Solution\n    return 1\n    # END SOLUTION\n", 2, "malformed"),
+    ("def f():\n    x = 1  # BEGIN SOLUTION\n    # END SOLUTION\n", 2, "same line"),
+    ("# BEGIN SOLUTION\nimport os\n# END SOLUTION\n", 1, "outside a function"),
+    ("def f():\n    x = (1 +\n    # BEGIN SOLUTION\n         2)\n    # END SOLUTION\n", 3,
+     "open bracket"),
+    ("def f():\n    x = 1\n    # BEGIN SOLUTION\n    y = (x +\n    # END SOLUTION\n         2)\n",
+     5, "open bracket"),
+    ("def f():\n    if True:\n        # BEGIN SOLUTION\n        x = 1\n    # END SOLUTION\n", 5,
+     "indented differently"),
+])
+def test_malformed_markers_fail_with_file_and_line(source, line, message):
+    with pytest.raises(ReleaseError, match=message) as error:
+        release.strip_solutions(source, "hw_utils/bad.py")
+    assert str(error.value).startswith(f"hw_utils/bad.py:{line}:"), error.value
+
+
+def test_region_cutting_a_statement_is_rejected():
+    source = ("def f():\n    for i in range(3):\n        # BEGIN SOLUTION\n        x = i\n"
+              "        # END SOLUTION\n        y = i\n    return 1\n")
+    assert release.strip_solutions(source, "hw_utils/ok.py")[1] == 1
+    cutting = ("def f():\n    # BEGIN SOLUTION\n    for i in range(3):\n        x = i\n"
+               "    # END SOLUTION\n        y = i\n")
+    with pytest.raises(ReleaseError):
+        release.strip_solutions(cutting, "hw_utils/bad.py")
+
+
+def make_notebook() -> nbformat.NotebookNode:
+    notebook = nbformat.v4.new_notebook()
+    solution = nbformat.v4.new_code_cell("secret_answer = compute_the_answer(42)\nprint(secret_answer)",
+                                         execution_count=3)
+    solution.metadata["tags"] = ["solution"]
+    solution.outputs = [nbformat.v4.new_output("stream", text="0.8123\n")]
+    mixed = nbformat.v4.new_code_cell(
+        "%load_ext autoreload\nmodel = build()\n# BEGIN SOLUTION\nmodel.fit(train_the_model_well)\n"
+        "# END SOLUTION\nprint(model)", execution_count=4)
+    notebook.cells = [nbformat.v4.new_markdown_cell("# Part 1"), solution, mixed]
+    notebook.metadata["so_duplicates"] = {"source_sha256": "x"}
+    return notebook
+
+
+def test_notebooks_lose_outputs_solution_cells_and_regions():
+    notebook = make_notebook()
+    assert release.strip_notebook(notebook, "notebooks/part1_x.ipynb") == 2
+    solution, mixed = notebook.cells[1], notebook.cells[2]
+    assert "compute_the_answer" not in solution.source
+    assert 'raise NotImplementedError("Part 1: fill in this cell of notebooks/part1_x.ipynb")' \
+        in solution.source
+    assert "train_the_model_well" not in mixed.source and "%load_ext autoreload" in mixed.source
+    assert "print(model)" in mixed.source and "NotImplementedError" in mixed.source
+    assert all(cell.get("outputs") in (None, []) for cell in notebook.cells)
+    assert all(cell.get("execution_count") is None for cell in notebook.cells[1:])
+    assert "so_duplicates" not in notebook.metadata
+
+
+def fake_reference(root: Path) -> Path:
+    """A small reference repository: one module, one notebook, the shipped extras."""
+    (root / "hw_utils").mkdir(parents=True)
+    (root / "hw_utils" / "__init__.py").write_text('"""pkg"""\n')
+    (root / "hw_utils" / "embedding.py").write_text(GOOD)
+    (root / "notebooks").mkdir()
+    nbformat.write(make_notebook(), root / "notebooks" / "part1_x.ipynb")
+    (root / "tests" / "task_tests").mkdir(parents=True)
+    (root / "tests" / "__init__.py").write_text("")
+    (root / "tests" / "task_tests" / "__init__.py").write_text("")
+    (root / "tests" / "test_secret_suite.py").write_text("def test(): pass\n")
+    (root / "tools").mkdir()
+    (root / "tools" / "grader.py").write_text("# instructor only\n")
+    (root / "test_gt.json").write_text(json.dumps({"embedder": [0.1]}))
+    (root / "Makefile").write_text("PY := python\n\n.PHONY: help check lab\n\nhelp:  ## h\n\techo\n\n"
+                                   "check:  ## grade\n\t$(PY) -m tools.grader\n\nlab:  ## lab\n"
+                                   "\tjupyter lab\n")
+    return root
+
+
+def test_build_and_scan_on_a_small_reference(tmp_path):
+    root = fake_reference(tmp_path / "ref")
+    out = tmp_path / "student"
+    report = release.build(out, root)
+    assert report.regions == 3 and report.notebook_cells == 2
+    assert not (out / "tests" / "test_secret_suite.py").exists()
+    assert not (out / "tools" / "grader.py").exists()
+    makefile = (out / "Makefile").read_text()
+    assert "lab:" in makefile and "check:" not in makefile and "tools.grader" not in makefile
+    assert release.scan(out, root) == []
+    # A leak: one line of solution code pasted into the release is found, with both places.
+    leaked = out / "hw_utils" / "extra.py"
+    leaked.write_text("def g(text):\n    words = text.split()\n")
+    (out / "notes.md").write_text("model.fit(train_the_model_well)\n")
+    leaks = release.scan(out, root)
+    assert any("hw_utils/extra.py:2" in leak and "hw_utils/embedding.py:20" in leak
+               for leak in leaks), leaks
+    assert any("notes.md:1" in leak and "part1_x.ipynb cell 3" in leak for leak in leaks), leaks
+
+
+def test_build_refuses_to_overwrite_the_reference(tmp_path):
+    root = fake_reference(tmp_path / "ref")
+    with pytest.raises(ReleaseError):
+        release.build(root / "hw_utils", root)
+    with pytest.raises(ReleaseError):
+        release.build(root, root)
+
+
+@pytest.fixture(scope="module")
+def real_release(tmp_path_factory):
+    out = tmp_path_factory.mktemp("release") / "student"
+    release.build(out)
+    return out
+
+
+def test_real_release_has_what_students_need_and_nothing_else(real_release):
+    out = real_release
+    for needed in ("hw_utils/__init__.py", "tests/__init__.py", "tests/task_tests/base.py",
+                   "test_gt.json", "README.md", "Makefile", "pyproject.toml", "environment.yml",
+                   "tools/submission.py"):
+        assert (out / needed).is_file(), needed
+    assert sorted(p.name for p in (out / "tools").iterdir()) == ["__init__.py", "submission.py"]
+    assert not list(out.glob("tests/test_*.py"))
+    assert not list(out.rglob("__pycache__"))
+    makefile = (out / "Makefile").read_text()
+    for target in ("setup:", "lab:", "submission:"):
+        assert target in makefile
+    for target in ("check:", "student:", "validate:", "gt:", "bench:"):
+        assert f"\n{target}" not in makefile
+    for path in out.glob("notebooks/*.ipynb"):
+        notebook = nbformat.read(path, as_version=4)
+        assert all(not cell.get("outputs") for cell in notebook.cells), path
+
+
+def test_real_release_has_no_line_of_solution_code(real_release):
+    assert release.scan(real_release) == []
+
+
+def test_real_release_imports_and_every_stub_names_its_part(real_release):
+    assert release.release_imports(real_release) == []
+    for path in (real_release / "hw_utils").rglob("*.py"):
+        for line in path.read_text().splitlines():
+            if "raise NotImplementedError(" in line and "fill in" in line:
+                assert '("Part ' in line, f"{path}: {line.strip()}"
+
+
+def test_cli_build_exits_cleanly_and_reports_malformed_markers(tmp_path):
+    root = fake_reference(tmp_path / "ref")
+    (root / "hw_utils" / "broken.py").write_text("def f():\n    # END SOLUTION\n")
+    script = ("import sys; from pathlib import Path; from tools import release; "
+              "release.REPO_ROOT = Path(sys.argv[1]); "
+              "sys.exit(release.main(['build', '--out', sys.argv[2]]))")
+    done = subprocess.run([sys.executable, "-c", script, str(root), str(tmp_path / "out")],
+                          capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 2
+    assert "hw_utils/broken.py:2" in done.stderr
+
+
+@pytest.mark.slow
+def test_validate_reference_passes_release_fails_with_not_implemented(capsys):
+    """``make validate``: both directions with the real graded checks on the tiny stand-in."""
+    status = release.validate("tiny")
+    output = capsys.readouterr().out
+    assert status == 0, output[-4000:]

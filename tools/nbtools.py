@@ -1,0 +1,102 @@
+"""Notebook chores.
+
+- ``python -m tools.nbtools execute NB...`` runs notebooks in place and records, in each
+  notebook's metadata (``so_duplicates.source_sha256``), a hash of its cells' sources and tags.
+- ``python -m tools.nbtools check-fresh [NB...]`` fails when a notebook's stored outputs are stale:
+  its cells changed since it was last executed (or it never was), so nbval would compare against
+  outputs of other code. The fix it prints: ``make notebooks``.
+
+The Makefile runs ``execute`` with ``HW_DATASET=tiny`` so the stored outputs are the ones nbval
+compares against in CI.
+"""
+import argparse
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+METADATA_KEY = "so_duplicates"
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def source_sha256(notebook) -> str:
+    """A hash of what the stored outputs depend on: each cell's type, tags and source."""
+    digest = hashlib.sha256()
+    for cell in notebook.cells:
+        tags = ",".join(sorted(cell.get("metadata", {}).get("tags", [])))
+        for part in (cell.cell_type, tags, cell.source):
+            digest.update(part.encode("utf-8"))
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def execute(path: Path, timeout_s: int = 900) -> None:
+    """Run every cell of ``path`` in its own folder and save the outputs back (atomically)."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=timeout_s, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    started = time.perf_counter()
+    client.execute()
+    notebook.metadata[METADATA_KEY] = {
+        "source_sha256": source_sha256(notebook),
+        "dataset": os.environ.get("HW_DATASET", ""),
+    }
+    temporary = path.with_suffix(".ipynb.tmp")
+    nbformat.write(notebook, temporary)
+    temporary.replace(path)
+    print(f"{path}: executed in {time.perf_counter() - started:.0f} s")
+
+
+def staleness(path: Path) -> str | None:
+    """Why ``path``'s stored outputs are stale, or ``None`` when they are fresh."""
+    notebook = nbformat.read(path, as_version=4)
+    recorded = notebook.metadata.get(METADATA_KEY, {}).get("source_sha256")
+    if recorded is None:
+        return "it was never executed with `python -m tools.nbtools execute`"
+    if recorded != source_sha256(notebook):
+        return "its cells changed since its outputs were stored"
+    unexecuted = [index + 1 for index, cell in enumerate(notebook.cells)
+                  if cell.cell_type == "code" and cell.source.strip()
+                  and cell.get("execution_count") is None]
+    if unexecuted:
+        return f"code cells {unexecuted[:5]} have no stored execution"
+    return None
+
+
+def check_fresh(paths: list[Path]) -> int:
+    """Print a line per stale notebook; 1 when any is stale."""
+    stale = 0
+    for path in paths:
+        reason = staleness(path)
+        if reason:
+            stale += 1
+            print(f"{path}: stored outputs are stale: {reason}. Run `make notebooks` "
+                  f"(or `python -m tools.nbtools execute {path}` with HW_DATASET=tiny) "
+                  f"and commit the result.")
+    if not stale:
+        print(f"{len(paths)} notebook(s) fresh")
+    return 1 if stale else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.nbtools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("execute", help="execute notebooks in place")
+    run.add_argument("notebooks", nargs="+", type=Path)
+    fresh = commands.add_parser("check-fresh", help="fail when stored outputs are stale")
+    fresh.add_argument("notebooks", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "check-fresh":
+        return check_fresh(args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb")))
+    for path in args.notebooks:
+        execute(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
