@@ -409,8 +409,8 @@ class Trainer:
 
         self.model.train()
         total = 0.
-        batches = tqdm(dataloader, desc=f"epoch {self.epoch + 1}", leave=False,
-                       disable=not verbose)
+        progress = {} if verbose else {"disable": True}  # verbose: TQDM_DISABLE still applies
+        batches = tqdm(dataloader, desc=f"epoch {self.epoch + 1}", leave=False, **progress)
         for batch_index, batch in enumerate(batches):
             loss = self._calculate_loss(batch)
             value = loss.item()
@@ -461,10 +461,17 @@ class Trainer:
             self.save_checkpoint()
             self.writer.flush()
             if verbose:
-                print(", ".join(f"{key} {value:.4f}" if isinstance(value, float)
-                                else f"{key} {value}" for key, value in record.items()))
+                print(_describe(record))
         return self.history
         # END SOLUTION
+
+
+def _describe(record: dict) -> str:
+    """One line for an epoch's record: ``epoch 3, train_loss 0.8123, ..., Hits@1 0.712, ...``."""
+    parts = [f"epoch {record['epoch']}"]
+    parts += [f"{key} {value:.4f}" for key, value in record.items() if key.endswith("loss")]
+    parts += [f"Hits@{k} {value:.3f}" for k, value in record.get("hits", {}).items()]
+    return ", ".join(parts)
 
 
 def word_vectors(model: DssmLikeModel, tokenizer, seen_ids: Iterable[int] | None = None):

@@ -83,13 +83,15 @@ class Scorer:
         """
         check_samples(samples)
         # BEGIN SOLUTION
-        row_of: dict[str, int] = {}
-        sample_rows = [np.array([row_of.setdefault(text, len(row_of)) for text in sample])
-                       for sample in samples]
+        texts = [text for sample in samples for text in sample]
+        row_of = {text: row for row, text in enumerate(dict.fromkeys(texts))}  # distinct texts
+        rows = np.fromiter(map(row_of.__getitem__, texts), dtype=np.int64, count=len(texts))
+        starts = np.cumsum([0, *map(len, samples)])  # sample i is rows[starts[i]:starts[i + 1]]
         matrix = self._embed(list(row_of), verbose=verbose)
         counts = np.empty(len(samples), dtype=np.int64)
-        for i, rows in enumerate(_progress(sample_rows, "scoring", verbose)):
-            similarities = _similarities(matrix[rows[0]], matrix[rows[1:]])
+        for i in _progress(range(len(samples)), "scoring", verbose):
+            sample_rows = rows[starts[i]:starts[i + 1]]
+            similarities = _similarities(matrix[sample_rows[0]], matrix[sample_rows[1:]])
             counts[i] = np.count_nonzero(similarities[1:] > similarities[0])
         return counts
         # END SOLUTION
@@ -105,9 +107,11 @@ class Scorer:
     def _embed(self, texts: Sequence[str], verbose: bool = False) -> np.ndarray:
         """The normalised embeddings of ``texts`` as rows of a float32 matrix [len(texts), dim]."""
         # BEGIN SOLUTION
-        vectors = [self.embedder(text, normalize=True)
-                   for text in _progress(texts, "embedding", verbose)]
-        return np.asarray(vectors, dtype=np.float32)
+        dim = len(self.embedder(texts[0], normalize=True))
+        vectors = (self.embedder(text, normalize=True)
+                   for text in _progress(texts, "embedding", verbose))
+        # filled row by row: no list of len(texts) separate arrays on the way
+        return np.fromiter(vectors, dtype=np.dtype((np.float32, (dim,))), count=len(texts))
         # END SOLUTION
 
 
@@ -125,6 +129,8 @@ def check_samples(samples: Sequence[Sequence[str]]) -> None:
     if len(samples) == 0:
         raise ValueError("no samples to score: samples is empty")
     for index, sample in enumerate(samples):
+        if isinstance(sample, list) and len(sample) >= 4 and set(map(type, sample)) == {str}:
+            continue  # the usual case, checked quickly
         if isinstance(sample, (str, bytes)) or not isinstance(sample, Sequence):
             raise TypeError(f"sample {index} must be a list [question, duplicate, negatives...], "
                             f"got {type(sample).__name__}: read the file with read_corpus")

@@ -213,10 +213,11 @@ class Trainer:
         """``n_epochs`` epochs; returns the loss of each (a progress bar when ``verbose``)."""
         # BEGIN SOLUTION
         losses = []
-        epochs = tqdm(range(n_epochs), desc="training", disable=not verbose)
+        epochs = tqdm(range(n_epochs), desc="training") if verbose else range(n_epochs)
         for _ in epochs:
             losses.append(self._train_step(dataloader))
-            epochs.set_postfix(loss=f"{losses[-1]:.5f}")
+            if verbose:
+                epochs.set_postfix(loss=f"{losses[-1]:.5f}")
         return losses
         # END SOLUTION
 

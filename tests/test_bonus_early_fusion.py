@@ -13,7 +13,7 @@ DUPLICATES = [[3, 2, 1], [5, 4, 0], [6, 0], [9, 8, 7]]
 
 def _model(**kwargs):
     torch.manual_seed(0)
-    return EarlyFusionModel(10, 8, hidden_dim=16, **kwargs)
+    return EarlyFusionModel(10, 8, projection_dim=4, hidden_dim=16, **kwargs)
 
 
 def test_shapes():

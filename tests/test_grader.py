@@ -7,7 +7,6 @@ few seconds, so the whole file stays fast. The last test grades the real referen
 """
 import csv
 import json
-import os
 import shutil
 import sys
 import time
@@ -66,7 +65,6 @@ def count_lines(path):
 
 # The ways a submission could look for the ground truth without guessing absolute paths.
 FIND_GT = '''
-import os
 from pathlib import Path
 
 
@@ -341,3 +339,35 @@ def test_reference_gets_full_marks_on_the_tiny_standin(tmp_path):
                                if r.status == "fail"]
     assert report.total() == (10.0, 10.0)
     assert report.part_points()["bonus"][0] == 3.0
+
+
+def test_make_submission_zip_is_gradable_and_warns_about_unfinished_work(setup, tmp_path):
+    """``make submission`` (tools/submission.py) writes what the grader takes."""
+    import zipfile
+
+    import nbformat
+
+    from tools import submission
+
+    config, dataset, submissions = setup
+    student = make_submission(tmp_path / "student", GOOD)
+    (student / "hw_utils" / "todo.py").write_text(
+        'def f():\n    raise NotImplementedError("Part 2: fill in f in hw_utils/todo.py")\n')
+    (student / "hw_utils" / "__pycache__").mkdir()
+    (student / "hw_utils" / "__pycache__" / "x.pyc").write_bytes(b"\0")
+    (student / "notebooks").mkdir()
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("print(1)")]
+    nbformat.write(notebook, student / "notebooks" / "part1_x.ipynb")
+    out = tmp_path / "dist" / "submission.zip"
+    files, notes = submission.build(student, out)
+    names = zipfile.ZipFile(out).namelist()
+    assert "hw_utils/answer.py" in names and "notebooks/part1_x.ipynb" in names
+    assert "MANIFEST.json" in names and not any("__pycache__" in name for name in names)
+    assert any("todo.py: 1 place(s)" in note for note in notes)
+    assert any("1 of 1 code cells were not run" in note for note in notes)
+    g = grader.Grader(dataclass_replace(config, out_dir=tmp_path / "out"), dataset)
+    try:
+        assert result(g.grade(out), "part1.total").status == "pass"
+    finally:
+        g.close()

@@ -20,6 +20,17 @@ def test_stored_outputs_are_fresh(path):
                             f"run `make notebooks` and commit the notebooks")
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_key_numbers_are_compared_by_nbval(path):
+    """nbval runs in lax mode: only cells tagged ``nbval-check-output`` are compared, so each
+    notebook needs some, with stored outputs to compare against."""
+    notebook = nbformat.read(path, as_version=4)
+    checked = [cell for cell in notebook.cells if cell.cell_type == "code"
+               and "nbval-check-output" in cell.metadata.get("tags", [])]
+    assert checked, f"{path.name}: no cell tagged nbval-check-output"
+    assert all(cell.outputs for cell in checked), f"{path.name}: a checked cell has no output"
+
+
 def make_notebook():
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_markdown_cell("# Title"),

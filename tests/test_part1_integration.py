@@ -8,7 +8,7 @@ from hw_utils.data import get_dataset, load_vectors, read_corpus
 from hw_utils.data.datasets import REPO_ROOT
 from hw_utils.embedding import Embedder
 from hw_utils.scoring import Scorer
-from hw_utils.text import DEFAULT_CHARACTERS, default_preprocessor
+from hw_utils.text import DEFAULT_CHARACTERS, TextPreprocessor, default_preprocessor
 from tests import TaskTests
 from tools.grading.part1 import CHECKS
 
@@ -62,7 +62,7 @@ def test_wrong_dimension_embeddings(tiny):
 @pytest.mark.skipif(not REAL_TITLES.is_file(), reason=f"{REAL_TITLES} is absent")
 def test_real_titles_preprocess_and_embed(tiny):
     with open(REAL_TITLES, encoding="utf-8", newline="") as handle:
-        titles = [field for row in csv.reader(handle, delimiter="\t") for field in row if field]
+        titles = [row["title"] for row in csv.DictReader(handle, delimiter="\t")]
     assert titles
     preprocess = default_preprocessor()
     embedder = Embedder(tiny[1], 300)
@@ -77,3 +77,23 @@ def test_real_titles_preprocess_and_embed(tiny):
             assert vector.shape == (300,) and np.isfinite(vector).all()
             norm = np.linalg.norm(vector)
             assert norm == 0 or abs(norm - 1) < 1e-5
+
+
+def test_make_gt_writes_a_section_with_its_fingerprint(tmp_path):
+    from tools import make_gt
+
+    out = tmp_path / "gt.json"
+    out.write_text('{"datasets": {"other": {"kept": 1}}}')
+    assert make_gt.main(["--datasets", "tiny", "--modules", "part1", "--out", str(out)]) == 0
+    tests = TaskTests.from_json(out, dataset="tiny")
+    assert tests.gt.sections["other"] == {"kept": 1}
+    files = tests.gt.section["made_on"]["files"]
+    assert set(files) >= {"validation.tsv", "standin-vectors-negative300.bin.gz"}
+    tests.test_text_preprocessor(TextPreprocessor)
+    assert "part1" in make_gt.module_names()
+
+
+def test_bench_runner_finds_part1():
+    from tools import bench
+
+    assert "part1_scorer" in bench.benchmark_names()

@@ -167,12 +167,15 @@ def test_build_and_scan_on_a_small_reference(tmp_path):
     assert release.scan(out, root) == []
     # A leak: one line of solution code pasted into the release is found, with both places.
     leaked = out / "hw_utils" / "extra.py"
-    leaked.write_text("def g(text):\n    words = text.split()\n")
+    leaked.write_text("def g(words):\n    return [len(word) / self.scale for word in words]\n")
     (out / "notes.md").write_text("model.fit(train_the_model_well)\n")
     leaks = release.scan(out, root)
-    assert any("hw_utils/extra.py:2" in leak and "hw_utils/embedding.py:20" in leak
+    assert any("hw_utils/extra.py:2" in leak and "hw_utils/embedding.py:21" in leak
                for leak in leaks), leaks
     assert any("notes.md:1" in leak and "part1_x.ipynb cell 3" in leak for leak in leaks), leaks
+    (out / "hw_utils" / "uses_tools.py").write_text("from tools.grading import points\n")
+    assert any("uses_tools.py:1: imports instructor tooling" in leak
+               for leak in release.scan(out, root))
 
 
 def test_build_refuses_to_overwrite_the_reference(tmp_path):
@@ -234,8 +237,9 @@ def test_cli_build_exits_cleanly_and_reports_malformed_markers(tmp_path):
 
 
 @pytest.mark.slow
-def test_validate_reference_passes_release_fails_with_not_implemented(capsys):
-    """``make validate``: both directions with the real graded checks on the tiny stand-in."""
-    status = release.validate("tiny")
+def test_validate_release_fails_each_graded_check_with_not_implemented(capsys):
+    """``make validate``'s release direction with the real graded checks on the tiny stand-in
+    (the reference direction is tests/test_grader.py::test_reference_gets_full_marks...)."""
+    status = release.validate("tiny", reference=False)
     output = capsys.readouterr().out
     assert status == 0, output[-4000:]

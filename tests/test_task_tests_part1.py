@@ -70,7 +70,7 @@ def test_original_format_has_no_stand_in_section(tmp_path):
 
 def test_scorer_failure_says_expected_got_and_the_data(tmp_path):
     tests = TaskTests.from_json(new_format(tmp_path), dataset="tiny")
-    wrong = dict(HITS, **{500: 0.5})
+    wrong = {**HITS, 500: 0.5}
     with pytest.raises(AssertionError) as error:
         tests.test_scorer(wrong)
     message = str(error.value)
@@ -83,7 +83,7 @@ def test_scorer_missing_k(tmp_path):
     with pytest.raises(AssertionError, match=r"missing \[1000\]"):
         tests.test_scorer({k: v for k, v in HITS.items() if k != 1000})
     with pytest.raises(AssertionError, match=r"hits\[1\]: expected a number"):
-        tests.test_scorer(dict(HITS, **{1: None}))
+        tests.test_scorer({**HITS, 1: None})
 
 
 def test_embedder_failure_says_expected_got_and_the_data(tmp_path):

@@ -25,7 +25,8 @@ zip ``make submission`` writes; by default the reference in this repository. Eve
 
 Points come from ``tools/grading/points.py``. Output: a table on the terminal and
 ``dist/grading/<name>/report.json`` + ``report.md`` (for the student); ``--batch DIR`` grades every
-sub-folder or zip of ``DIR`` in parallel (``--jobs``, all cores by default) and writes one CSV.
+sub-folder or zip of ``DIR`` in parallel (``--jobs``, all cores by default) and writes one CSV;
+one submission runs its checks in parallel the same way.
 """
 import argparse
 import contextlib
@@ -125,7 +126,7 @@ class GraderConfig:
     result_cap_bytes: int = 32 * 2**20
     file_cap_bytes: int = 2 * 2**30
     out_dir: Path = REPO_ROOT / "dist" / "grading"
-    jobs: int = 0  # batch: submissions graded at once (0: all cores)
+    jobs: int = 0  # submissions (batch) or checks (one submission) at once (0: all cores)
     threads: int = 0  # torch/BLAS threads per check (0: cores / jobs)
     # (gt content, dataset name) -> the object whose check_<stage>(observed) methods grade.
     checker_factory: Callable[[dict, str], Any] | None = None
@@ -433,14 +434,15 @@ def _read_result(fd: int, cap: int, sink: dict) -> None:
     sink["too_big"] = size > cap
 
 
-def run_observe(module: str, check, package: Path, dataset, config: GraderConfig,
+def run_observe(module: str, check, package: Path, trusted: Path, dataset, config: GraderConfig,
                 data_root: Path, threads: int) -> Outcome:
-    """Run ``check.observe(dataset)`` on ``package`` (a submission's hw_utils) in a sandbox."""
+    """Run ``check.observe(dataset)`` on ``package`` (a submission's hw_utils) in a sandbox whose
+    other code is a copy of ``trusted``."""
     work = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
         site, home = work / "site", work / "home"
+        shutil.copytree(trusted, site)
         shutil.copytree(package, site / "hw_utils", ignore=_ignore, symlinks=False)
-        _copy_trusted(config.root, config.trusted, site)
         home.mkdir()
         (work / "tmp").mkdir()
         read_fd, write_fd = os.pipe()
@@ -471,6 +473,9 @@ def run_observe(module: str, check, package: Path, dataset, config: GraderConfig
                 [sys.executable, "-s", "-P", "-c", BOOTSTRAP, str(spec_path)], cwd=home, env=env,
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 pass_fds=(write_fd,), start_new_session=True)
+        except BaseException:
+            os.close(read_fd)
+            raise
         finally:
             os.close(write_fd)
         output: dict = {}
@@ -592,14 +597,17 @@ class Grader:
         content = json.loads(gt_path.read_text(encoding="utf-8"))  # read once, kept in memory
         factory = config.checker_factory or default_checker
         self.checker = factory(content, self.dataset.name)
-        self.max_points = allocate([
-            (check.name, check.part, not (check.check.startswith("quality:") and quality_bar(
-                self.dataset.name, check.check.split(":", 1)[1]) is None))
-            for _, check in self.checks])
-        trusted_files = [path for relative in config.trusted
-                         for path in ([config.root / relative] if (config.root / relative).is_file()
-                                      else (config.root / relative).rglob("*.py"))]
-        self.guard = Guard([gt_path], copies, [*trusted_files, *self.dataset.root.iterdir()])
+        self.not_applicable = {
+            check.name for _, check in self.checks if check.check.startswith("quality:")
+            and quality_bar(self.dataset.name, check.check.split(":", 1)[1]) is None}
+        self.max_points = allocate([(check.name, check.part, check.name not in self.not_applicable)
+                                    for _, check in self.checks])
+        # The trusted code as it is now: every check gets a copy of this snapshot, so neither an
+        # edit in the repository during a batch nor a child writing here changes later checks.
+        self.trusted = self.private / "trusted"
+        _copy_trusted(config.root, config.trusted, self.trusted)
+        snapshot = [path for path in self.trusted.rglob("*") if path.is_file()]
+        self.guard = Guard([gt_path, *snapshot], copies, list(self.dataset.root.iterdir()))
         self.schedule = SharedExclusive()
         self.running: set = set()
         self.suspects: set = set()
@@ -620,7 +628,7 @@ class Grader:
             with self.schedule.lock:
                 self.running.add(token)
             try:
-                outcome = run_observe(module, check, package, self.dataset, self.config,
+                outcome = run_observe(module, check, package, self.trusted, self.dataset, self.config,
                                       self.data_root, threads)
             finally:
                 with self.schedule.lock:
@@ -636,46 +644,61 @@ class Grader:
         if alone:
             return outcome, changed
         with self.schedule.exclusive():
-            outcome = run_observe(module, check, package, self.dataset, self.config,
+            outcome = run_observe(module, check, package, self.trusted, self.dataset, self.config,
                                   self.data_root, threads)
             return outcome, self.guard.changes()
 
-    def grade(self, submission: Path | None, name: str | None = None, threads: int = 0) -> Report:
-        """Grade ``submission`` (folder, hw_utils folder or zip; ``None``: the reference)."""
+    def grade(self, submission: Path | None, name: str | None = None, threads: int = 0,
+              parallel: int = 1) -> Report:
+        """Grade ``submission`` (folder, hw_utils folder or zip; ``None``: the reference).
+
+        ``parallel`` checks run at once, each with ``threads`` torch/BLAS threads.
+        """
         started = time.perf_counter()
         submission = Path(submission) if submission is not None else self.config.root
         name = name or ("reference" if submission.resolve() == self.config.root.resolve()
                         else submission.stem)
-        threads = threads or max(1, os.cpu_count() or 1)
+        threads = threads or max(1, (os.cpu_count() or 1) // parallel)
         with tempfile.TemporaryDirectory(prefix="submission-") as unpacked:
             folder = (extract_zip(submission, Path(unpacked)) if submission.suffix == ".zip"
                       else submission)
             package = find_package(folder)
-            results = []
-            for module, check in self.checks:
+
+            def one(entry) -> CheckResult:
+                module, check = entry
+                if check.name in self.not_applicable:  # not run: it could not count
+                    return CheckResult(name=check.name, part=check.part, status="n/a", points=0.0,
+                                       max_points=0.0, reason=f"no quality bar on data set "
+                                       f"'{self.dataset.name}' (stand-in): not graded")
                 if not self.config.quiet:
                     print(f"  [{name}] {check.name} ...", file=sys.stderr, flush=True)
-                outcome, tampered = self._run(module, check, package, threads)
-                status, error_type, reason = judge(check, outcome, self.checker,
-                                                   self.dataset.name, self.config)
-                if tampered:
-                    status, error_type = "fail", "Tampering"
-                    reason = "voided: the code modified grading files: " + ", ".join(tampered)
-                max_points = self.max_points[check.name]
-                if outcome.output_bytes > self.config.output_cap_bytes:
-                    reason = (reason + "; " if reason else "") + (
-                        f"printed {outcome.output_bytes:,} bytes (last "
-                        f"{self.config.output_cap_bytes >> 10} KB kept)")
-                results.append(CheckResult(
-                    name=check.name, part=check.part, status=status,
-                    points=max_points if status == "pass" else 0.0, max_points=max_points,
-                    reason=reason, error_type=error_type, seconds=round(outcome.seconds, 2),
-                    output_tail=outcome.output_tail, output_bytes=outcome.output_bytes,
-                    traceback=(outcome.payload or {}).get("traceback", "")))
+                return self._grade_check(module, check, package, threads)
+
+            with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+                results = list(pool.map(one, self.checks))
         return Report(name=name, submission=str(submission), dataset=self.dataset.name,
                       dataset_description=self.description, results=results,
                       notes=list(self.notes), seconds=time.perf_counter() - started,
                       graded_at=datetime.datetime.now().isoformat(timespec="seconds"))
+
+    def _grade_check(self, module: str, check, package: Path, threads: int) -> CheckResult:
+        outcome, tampered = self._run(module, check, package, threads)
+        status, error_type, reason = judge(check, outcome, self.checker, self.dataset.name,
+                                           self.config)
+        if tampered:
+            status, error_type = "fail", "Tampering"
+            reason = "voided: the code modified grading files: " + ", ".join(tampered)
+        max_points = self.max_points[check.name]
+        if outcome.output_bytes > self.config.output_cap_bytes:
+            reason = (reason + "; " if reason else "") + (
+                f"printed {outcome.output_bytes:,} bytes (last "
+                f"{self.config.output_cap_bytes >> 10} KB kept)")
+        return CheckResult(
+            name=check.name, part=check.part, status=status,
+            points=max_points if status == "pass" else 0.0, max_points=max_points,
+            reason=reason, error_type=error_type, seconds=round(outcome.seconds, 2),
+            output_tail=outcome.output_tail, output_bytes=outcome.output_bytes,
+            traceback=(outcome.payload or {}).get("traceback", ""))
 
 
 def grade(submission: Path | None, config: GraderConfig, name: str | None = None,
@@ -683,7 +706,7 @@ def grade(submission: Path | None, config: GraderConfig, name: str | None = None
     """Grade one submission and write its reports (``config.out_dir/<name>/``)."""
     grader = Grader(config, dataset)
     try:
-        report = grader.grade(submission, name)
+        report = grader.grade(submission, name, parallel=config.jobs or os.cpu_count() or 1)
     finally:
         grader.close()
     write_reports(report, config.out_dir / report.name)
@@ -727,7 +750,7 @@ def format_table(report: Report) -> str:
 
     rows = [("check", "part", "points", "result", "reason")]
     for r in report.results:
-        rows.append((r.name, r.part, f"{r.points:g}/{r.max_points:g}",
+        rows.append((r.name, r.part, f"{_points(r.points)}/{_points(r.max_points)}",
                      {"pass": "PASS", "fail": "FAIL", "n/a": "n/a"}[r.status],
                      _one_line(r.reason, 90)))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
@@ -748,6 +771,10 @@ def format_table(report: Report) -> str:
     return "\n".join(lines)
 
 
+def _points(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def _md_cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -764,7 +791,7 @@ def format_markdown(report: Report) -> str:
              f"{parts['bonus'][1]:g}", "", "| Part | Points |", "|---|---|"]
     lines += [f"| {PART_TITLES[p]} | {e:g} / {m:g} |" for p, (e, m) in parts.items()]
     lines += ["", "| Check | Points | Result | Reason |", "|---|---|---|---|"]
-    lines += [f"| `{r.name}` | {r.points:g} / {r.max_points:g} | {r.status.upper()} | "
+    lines += [f"| `{r.name}` | {_points(r.points)} / {_points(r.max_points)} | {r.status.upper()} | "
               f"{_md_cell(r.reason)} |" for r in report.results]
     failed = [r for r in report.results if r.status == "fail"]
     if failed:
@@ -819,7 +846,9 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--submission", type=Path, help="hw_utils/, a folder holding it, or a zip")
     where.add_argument("--batch", type=Path, help="a folder of submissions (sub-folders or zips)")
     parser.add_argument("--dataset", default="tiny", help="tiny|sample|full|real (default tiny)")
-    parser.add_argument("--jobs", type=int, default=0, help="batch: at once (default: all cores)")
+    parser.add_argument("--jobs", type=int, default=0,
+                        help="submissions (batch) or checks (one submission) graded at once "
+                             "(default: all cores)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "dist" / "grading")
     parser.add_argument("--gt", type=Path, default=REPO_ROOT / "test_gt.json")
     parser.add_argument("--memory-mb", type=int, default=4096)

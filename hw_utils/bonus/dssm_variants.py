@@ -10,7 +10,12 @@ vector (the loss's normalisation guards the division).
 - ``MlpHeadDssm``: bag -> LayerNorm -> Linear -> GELU -> Dropout -> Linear, added to the bag.
 - ``BiLstmDssm``: the words in order through a bidirectional LSTM (packed: padding is never
   read), mean-pooled over the words, projected, added to the bag: word order matters.
+
+``load_word_vectors`` warm-starts either model from Part 3's trained NT-Xent word vectors: with
+the correction at zero, the model then ranks exactly as Part 3 before its first step, and its
+training only has to learn what the bag of words misses.
 """
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
@@ -24,7 +29,25 @@ def bag_lengths(ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
     # END SOLUTION
 
 
-class MlpHeadDssm(nn.Module):
+class WordVectorsMixin:
+    """``load_word_vectors``, for a model whose word vectors are ``self.embeddings``."""
+
+    def load_word_vectors(self, vectors: torch.Tensor | np.ndarray):
+        """Copy ``vectors [num_embeddings, embedding_dim]`` (Part 3's NT-Xent word vectors) into
+        the model's word vectors (rows ``0 .. num_embeddings - 1``); returns the model."""
+        # BEGIN SOLUTION
+        weight = self.embeddings.weight
+        vectors = torch.as_tensor(np.asarray(vectors), dtype=weight.dtype)
+        expected = (self.num_embeddings, self.embedding_dim)
+        if tuple(vectors.shape) != expected:
+            raise ValueError(f"expected word vectors of shape {expected}, got {tuple(vectors.shape)}")
+        with torch.no_grad():
+            weight[:self.num_embeddings].copy_(vectors)
+        return self
+        # END SOLUTION
+
+
+class MlpHeadDssm(WordVectorsMixin, nn.Module):
     """Mean of word vectors plus an MLP correction (see the module docstring).
 
     Args:
@@ -57,7 +80,7 @@ class MlpHeadDssm(nn.Module):
         # END SOLUTION
 
 
-class BiLstmDssm(nn.Module):
+class BiLstmDssm(WordVectorsMixin, nn.Module):
     """Mean of word vectors plus a projected, mean-pooled biLSTM over the words in order.
 
     Args:

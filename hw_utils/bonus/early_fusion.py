@@ -8,7 +8,7 @@ learn interactions a cosine cannot express.
 Scoring every (question, candidate) pair with an MLP costs more than a dot product, so the
 model **re-ranks** the ``top_n`` candidates of Part 3's model for each question
 (``FusionReranker``); the candidates below stay in Part 3's order. The model starts from
-Part 3: its word vectors are initialised from the NT-Xent vectors (``load_word_vectors``) and
+Part 3: its word vectors are initialised from the NT-Xent vectors (``load_word_vectors``), and
 its score is ``cos(u, v) / temperature + MLP(...)`` with the MLP's last layer at zero, so
 before training it ranks exactly as Part 3 does and training only has to learn corrections.
 
@@ -24,46 +24,42 @@ import numpy as np
 import torch
 from torch import nn
 
+from hw_utils.bonus.dssm_variants import WordVectorsMixin
 from hw_utils.bonus.ranking import ModelEmbedder
 
 
-class EarlyFusionModel(nn.Module):
+class EarlyFusionModel(WordVectorsMixin, nn.Module):
     """Scores ``(question, candidate)`` pairs from their word-bag vectors.
 
     Args:
         num_embeddings: vocabulary size (Part 3's ``TextTokenizer.vocab_size``).
         embedding_dim: size of the word vectors (Part 3's).
-        hidden_dim: width of the MLP.
+        projection_dim: each question vector is first projected to this size (once per
+            question, not per pair), so the pair MLP stays cheap: a batch of ``B`` pairs is
+            trained on ``B x B`` pair scores.
+        hidden_dim: width of the pair MLP.
         dropout: dropout probability inside the MLP (training only).
-        temperature: the cosine's scale in the score (NT-Xent's ``alpha`` is a good value).
+        temperature: the cosine's scale in the score (Part 3's NT-Xent ``alpha``).
+
+    ``score = cos(u, v) / temperature + MLP([p(u), p(v), p(u) * p(v), |p(u) - p(v)|])`` with
+    ``u, v`` the questions' mean word vectors and ``p`` the projection.
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, hidden_dim: int = 128,
-                 dropout: float = 0.1, temperature: float = 0.1):
+    def __init__(self, num_embeddings: int, embedding_dim: int, projection_dim: int = 64,
+                 hidden_dim: int = 64, dropout: float = 0.1, temperature: float = 0.05):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.temperature = temperature
         # BEGIN SOLUTION
         self.embeddings = nn.EmbeddingBag(num_embeddings, embedding_dim, mode="mean")
+        self.projection = nn.Sequential(nn.LayerNorm(embedding_dim),
+                                        nn.Linear(embedding_dim, projection_dim))
         self.head = nn.Sequential(
-            nn.Linear(4 * embedding_dim, hidden_dim), nn.GELU(), nn.Dropout(dropout),
+            nn.Linear(4 * projection_dim, hidden_dim), nn.GELU(), nn.Dropout(dropout),
             nn.Linear(hidden_dim, 1))
         nn.init.zeros_(self.head[-1].weight)  # starts as the cosine ranking
         nn.init.zeros_(self.head[-1].bias)
-        # END SOLUTION
-
-    def load_word_vectors(self, vectors: torch.Tensor | np.ndarray) -> "EarlyFusionModel":
-        """Copy ``vectors [num_embeddings, embedding_dim]`` (Part 3's NT-Xent word vectors) into
-        the model's word vectors; returns the model."""
-        # BEGIN SOLUTION
-        vectors = torch.as_tensor(np.asarray(vectors), dtype=self.embeddings.weight.dtype)
-        if tuple(vectors.shape) != tuple(self.embeddings.weight.shape):
-            raise ValueError(f"expected word vectors of shape {tuple(self.embeddings.weight.shape)}, "
-                             f"got {tuple(vectors.shape)}")
-        with torch.no_grad():
-            self.embeddings.weight.copy_(vectors)
-        return self
         # END SOLUTION
 
     def forward(self, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
@@ -73,21 +69,33 @@ class EarlyFusionModel(nn.Module):
         return nn.functional.normalize(self.embeddings(ids, offsets), dim=1, eps=1e-8)
         # END SOLUTION
 
-    def score(self, questions: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
-        """``questions [N, dim]``, ``candidates [N, dim]`` (from ``forward``) -> ``[N]`` pair scores."""
+    def _pair_scores(self, questions: torch.Tensor, candidates: torch.Tensor,
+                     projected_questions: torch.Tensor, projected_candidates: torch.Tensor
+                     ) -> torch.Tensor:
+        """Scores of broadcastable ``[..., dim]`` vectors given their projections ``[..., p]``."""
         # BEGIN SOLUTION
         cosine = (questions * candidates).sum(-1)
-        features = torch.cat([questions, candidates, questions * candidates,
-                              (questions - candidates).abs()], dim=-1)
+        p_question, p_candidate = torch.broadcast_tensors(projected_questions,
+                                                          projected_candidates)
+        features = torch.cat([p_question, p_candidate, p_question * p_candidate,
+                              (p_question - p_candidate).abs()], dim=-1)
         return cosine / self.temperature + self.head(features).squeeze(-1)
         # END SOLUTION
 
-    def score_matrix(self, questions: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
-        """``questions [B, dim]``, ``candidates [C, dim]`` -> ``[B, C]``: every pair's score."""
+    def score(self, questions: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+        """``questions [N, dim]``, ``candidates [N, dim]`` (from ``forward``) -> ``[N]`` pair scores."""
         # BEGIN SOLUTION
-        n_questions, n_candidates = questions.shape[0], candidates.shape[0]
-        return self.score(questions.unsqueeze(1).expand(-1, n_candidates, -1),
-                          candidates.unsqueeze(0).expand(n_questions, -1, -1))
+        return self._pair_scores(questions, candidates, self.projection(questions),
+                                 self.projection(candidates))
+        # END SOLUTION
+
+    def score_matrix(self, questions: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+        """``questions [B, dim]``, ``candidates [C, dim]`` -> ``[B, C]``: every pair's score
+        (each vector projected once)."""
+        # BEGIN SOLUTION
+        return self._pair_scores(questions.unsqueeze(1), candidates.unsqueeze(0),
+                                 self.projection(questions).unsqueeze(1),
+                                 self.projection(candidates).unsqueeze(0))
         # END SOLUTION
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from hw_utils.standin.config import GENERATOR_VERSION, SCALES, VECTOR_SIZE, Knobs, make_knobs
 from hw_utils.standin.corpus import NegativePool, ranking_rows, train_rows
 from hw_utils.standin.rand import Rand, make_rng
+from hw_utils.standin.titles import World
 from hw_utils.standin.vectors import background_corpus, train_vectors, write_vectors
 from hw_utils.standin.writer import (atomic_folder, check_destination, file_sha256, is_complete,
                                      locked, write_manifest, write_rows)
@@ -28,7 +29,7 @@ from hw_utils.standin.writer import (atomic_folder, check_destination, file_sha2
 VECTORS_FILE = "standin-vectors-negative300.bin.gz"
 CORPUS_FILES = ("train.tsv", "validation.tsv", "test.tsv")
 # Independent random streams, so that changing one part's size leaves the others' draws alone.
-STREAM_BACKGROUND, STREAM_TRAIN, STREAM_POOL, STREAM_VALIDATION, STREAM_TEST = range(1, 6)
+STREAM_BACKGROUND, STREAM_TRAIN, STREAM_POOL, STREAM_VALIDATION, STREAM_TEST, STREAM_WORLD = range(1, 7)
 
 __all__ = ["GENERATOR_VERSION", "Knobs", "SCALES", "VECTORS_FILE", "generate"]
 
@@ -74,15 +75,16 @@ def generate(scale: str = "sample", seed: int = 0, out: Path | str = "data/stand
 
 def _write_dataset(folder: Path, knobs: Knobs, seed: int, identity: dict) -> None:
     """Generate every file of the data set into ``folder``, the manifest last."""
+    world = World(Rand(make_rng(seed, STREAM_WORLD)))
     files: dict[str, dict] = {}
     files["train.tsv"] = write_rows(folder / "train.tsv",
-                                    train_rows(knobs, Rand(make_rng(seed, STREAM_TRAIN))))
-    pool = NegativePool(knobs, Rand(make_rng(seed, STREAM_POOL)))
+                                    train_rows(knobs, world, Rand(make_rng(seed, STREAM_TRAIN))))
+    pool = NegativePool(knobs, world, Rand(make_rng(seed, STREAM_POOL)))
     for name, stream in (("validation.tsv", STREAM_VALIDATION), ("test.tsv", STREAM_TEST)):
         files[name] = write_rows(folder / name,
-                                 ranking_rows(knobs, Rand(make_rng(seed, stream)), pool))
+                                 ranking_rows(knobs, world, Rand(make_rng(seed, stream)), pool))
     del pool
-    sentences = background_corpus(knobs, Rand(make_rng(seed, STREAM_BACKGROUND)))
+    sentences = background_corpus(knobs, world, Rand(make_rng(seed, STREAM_BACKGROUND)))
     wv = train_vectors(sentences, knobs, seed)
     del sentences
     write_vectors(wv, folder / VECTORS_FILE)

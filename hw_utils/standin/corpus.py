@@ -3,7 +3,7 @@ from collections.abc import Iterator
 
 from hw_utils.standin.config import Knobs
 from hw_utils.standin.rand import Rand
-from hw_utils.standin.titles import Intent, TitleMaker
+from hw_utils.standin.titles import Intent, TitleMaker, World
 
 # Share of train rows with 2, 3, 4, 5 and 6 duplicate questions.
 GROUP_SIZES = (2, 3, 4, 5, 6)
@@ -24,9 +24,9 @@ def distinct_titles(maker: TitleMaker, intent: Intent, count: int) -> list[str]:
     return titles
 
 
-def train_rows(knobs: Knobs, rand: Rand) -> Iterator[list[str]]:
+def train_rows(knobs: Knobs, world: World, rand: Rand) -> Iterator[list[str]]:
     """Rows of 2 to 6 paraphrases of one intent."""
-    maker = TitleMaker(knobs, rand)
+    maker = TitleMaker(knobs, world, rand)
     for _ in range(knobs.train_rows):
         size = GROUP_SIZES[_group_index(rand)]
         yield distinct_titles(maker, maker.intent(), size)
@@ -41,8 +41,8 @@ def _group_index(rand: Rand) -> int:
 class NegativePool:
     """Questions to draw negatives from, indexed by topic for hard negatives."""
 
-    def __init__(self, knobs: Knobs, rand: Rand):
-        maker = TitleMaker(knobs, rand)
+    def __init__(self, knobs: Knobs, world: World, rand: Rand):
+        maker = TitleMaker(knobs, world, rand)
         self.intents = [maker.intent() for _ in range(knobs.pool_size)]
         self.titles = [maker.title(intent) for intent in self.intents]
         self.by_topic: dict[int, list[int]] = {}
@@ -74,9 +74,10 @@ def negatives_count(knobs: Knobs, rand: Rand) -> int:
     return max(1, knobs.negatives - 1 - rand.below(max(1, knobs.negatives // 60)))
 
 
-def ranking_rows(knobs: Knobs, rand: Rand, pool: NegativePool) -> Iterator[list[str]]:
+def ranking_rows(knobs: Knobs, world: World, rand: Rand, pool: NegativePool
+                 ) -> Iterator[list[str]]:
     """Rows of question, duplicate, then negatives."""
-    maker = TitleMaker(knobs, rand)
+    maker = TitleMaker(knobs, world, rand)
     for _ in range(knobs.validation_rows):
         intent = maker.intent()
         question, duplicate = distinct_titles(maker, intent, 2)

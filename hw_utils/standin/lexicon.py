@@ -318,3 +318,44 @@ ENGLISH_CLUSTERS: list[list[str]] = [
     ["big", "small", "old", "young", "high", "low", "long", "short", "fast", "slow", "easy",
      "hard", "simple", "difficult", "possible", "important", "real", "true", "false", "sure"],
 ]
+
+# What an application is about: "the user table", "a product list", "player scores".
+DOMAINS = [
+    "user", "customer", "product", "order", "invoice", "employee", "student", "teacher", "course",
+    "game", "player", "score", "level", "chat", "message", "calendar", "event", "location",
+    "weather", "temperature", "price", "currency", "payment", "cart", "shopping", "inventory",
+    "ticket", "booking", "hotel", "flight", "movie", "music", "playlist", "song", "book",
+    "library", "author", "article", "blog", "post", "comment", "profile", "avatar", "photo",
+    "gallery", "album", "video", "channel", "feed", "news", "story", "search", "filter",
+    "category", "tag", "label", "product", "catalog", "store", "shop", "vendor", "supplier",
+    "warehouse", "shipment", "delivery", "address", "city", "country", "region", "zip",
+    "phone", "contact", "email", "login", "signup", "registration", "password", "admin",
+    "dashboard", "report", "chart", "graph", "statistics", "sales", "revenue", "budget",
+    "expense", "account", "bank", "transaction", "loan", "stock", "portfolio", "crypto",
+    "sensor", "device", "robot", "drone", "camera", "scanner", "printer", "barcode", "qr",
+    "map", "route", "distance", "speed", "vehicle", "car", "truck", "bus", "train", "station",
+    "hospital", "patient", "doctor", "appointment", "medicine", "school", "exam", "grade",
+    "question", "answer", "quiz", "survey", "vote", "poll", "forum", "thread", "topic",
+    "wiki", "page", "menu", "recipe", "ingredient", "restaurant", "table", "reservation",
+    "team", "project", "task", "issue", "milestone", "sprint", "deadline", "schedule",
+    "timesheet", "salary", "department", "company", "office", "room", "building", "floor",
+    "parking", "garage", "garden", "farm", "animal", "pet", "dog", "cat", "bird", "tree",
+    "plant", "weather", "forecast", "holiday", "birthday", "anniversary", "countdown",
+    "timer", "alarm", "clock", "stopwatch", "counter", "calculator", "converter", "translator",
+    "dictionary", "spellchecker", "editor", "viewer", "player", "browser", "crawler", "scraper",
+    "parser", "compiler", "interpreter", "emulator", "simulator", "bot", "assistant",
+]
+
+# Pieces of made-up API names: "FileStreamReader", "UserListAdapter", "getItemCount".
+API_SUFFIXES = ["Manager", "Factory", "Helper", "View", "Controller", "Adapter", "Builder",
+                "Service", "Handler", "Provider", "Reader", "Writer", "Listener", "Util",
+                "Utils", "Context", "Client", "Wrapper", "Loader", "Parser", "Config", "Store"]
+API_VERBS = ["get", "set", "is", "has", "on", "to", "add", "remove", "create", "find", "load",
+             "update", "init", "parse", "build"]
+VERSIONS = {
+    "python": ["2.7", "3.6", "3.x", "2.x"], "javascript": ["es6", "es5"], "java": ["8", "7", "11"],
+    "csharp": ["4.0", "6", "7"], "php": ["5.3", "7", "5.6"], "android": ["4.4", "5.0", "6.0"],
+    "ios": ["7", "8", "9", "10"], "cpp": ["11", "14", "17"], "sql": ["2008", "2012", "5.7"],
+    "html": ["5", "3"], "ruby": ["1.9", "2.0", "4"], "r": ["3.2"], "linux": ["14.04", "16.04"],
+    "git": ["2.0"],
+}

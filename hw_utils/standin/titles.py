@@ -12,11 +12,12 @@ The same machinery, without noise, lower-cased and with synonyms spread over con
 """
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 from hw_utils.standin.config import Knobs
-from hw_utils.standin.lexicon import (ACTIONS, CONTEXT, ERRORS, MODIFIERS, OBJECTS, PREPOSITIONS,
-                                      PROBLEMS, TOPICS)
-from hw_utils.standin.noise import oov_variant
+from hw_utils.standin.lexicon import (ACTIONS, API_SUFFIXES, API_VERBS, CONTEXT, DOMAINS, ERRORS,
+                                      MODIFIERS, OBJECTS, PREPOSITIONS, PROBLEMS, TOPICS, VERSIONS)
+from hw_utils.standin.noise import oov_variant, typo
 from hw_utils.standin.rand import Rand, zipf_cumulative
 
 OPENERS = ["How to", "How do I", "How can I", "How do you", "How would I", "How should I",
@@ -37,7 +38,7 @@ TEMPLATES: dict[str, list[str]] = {
     "problem": [
         "{E} {P}", "{E} {P} {inL}", "{L} {E} {P}", "{Aing} {O} {P} {inL}",
         "{Aing} {O} with {E} {P}", "{E} {P} when {Aing} {O}", "{E} {P} after {Aing} {O} {T}",
-        "Why is my {O} {P} {inL} ?", "Problem with {E} : {O} {P}", "{L} : {A} {O} {P}",
+        "Why is my {Obare} {P} {inL} ?", "Problem with {E} : {O} {P}", "{L} : {A} {O} {P}",
         "My {E} {P} {C}", "{O} {P} in {E} {inL}", "{E} {Aed} {O} {P}",
     ],
     "error": [
@@ -80,27 +81,88 @@ class Intent:
     entity2: int
     error: int
     problem: int
+    domain: int
 
     @property
     def key(self) -> tuple:
         """Intents with the same key ask the same thing."""
-        return self.kind, self.topic, self.action, self.obj, self.entity, self.error
+        return self.kind, self.topic, self.action, self.obj, self.entity, self.error, self.domain
+
+
+CAMEL_TOPICS = frozenset({"java", "csharp", "android", "ios"})
+
+
+def _zipf_weights(n: int, exponent: float) -> list[float]:
+    return [1.0 / rank ** exponent for rank in range(1, n + 1)]
+
+
+def _boosted(weights: list[float], rand: Rand, count: int, factor: float) -> list[float]:
+    """``weights`` with ``count`` random entries multiplied by ``factor``."""
+    boosted = list(weights)
+    for _ in range(count):
+        boosted[rand.below(len(boosted))] *= factor
+    return boosted
+
+
+class World:
+    """What goes with what: the topics' favourite objects, the objects' favourite actions, the
+    topics' APIs. Drawn once per seed and shared by every ``TitleMaker`` of a data set, so the
+    background text and the questions talk about the world in the same way."""
+
+    def __init__(self, rand: Rand, api_names: int = 30):
+        self.topic_keys = list(TOPICS)
+        self.topics = list(TOPICS.values())
+        self.topic_cum = zipf_cumulative(len(self.topics), 0.8)
+        object_weights = _zipf_weights(len(OBJECTS), 0.9)
+        action_weights = _zipf_weights(len(ACTIONS), 0.9)
+        domain_weights = _zipf_weights(len(DOMAINS), 0.7)
+        # each topic has favourite objects and domains, each object favourite actions
+        objects_of_topic = [_boosted(object_weights, rand, 12, 6.0) for _ in self.topics]
+        actions_of_object = [_boosted(action_weights, rand, 6, 10.0) for _ in OBJECTS]
+        self.object_cum = [list(accumulate(weights)) for weights in objects_of_topic]
+        self.action_cum = [list(accumulate(weights)) for weights in actions_of_object]
+        self.domain_cum = [list(accumulate(_boosted(domain_weights, rand, 25, 6.0)))
+                           for _ in self.topics]
+        # the other way round, for background paragraphs about one action
+        self.objects_of_action_cum = [
+            list(accumulate(object_weights[o] * actions_of_object[o][a] / sum(actions_of_object[o])
+                            for o in range(len(OBJECTS))))
+            for a in range(len(ACTIONS))]
+        self.action_global_cum = list(accumulate(action_weights))
+        self.target_cum = list(accumulate(object_weights))
+        self.modifier_cum = zipf_cumulative(len(MODIFIERS), 0.8)
+        self.error_cum = zipf_cumulative(len(ERRORS), 0.8)
+        # the lexicon's entities first, then made-up API names (rarer, unknown to the vectors)
+        self.entities = [list(topic["entities"]) for topic in self.topics]
+        self.known_entities = [len(entities) for entities in self.entities]
+        for key, entities in zip(self.topic_keys, self.entities):
+            for _ in range(api_names):
+                name = self._api_name(key in CAMEL_TOPICS, rand)
+                if name not in entities:
+                    entities.append(name)
+        self.entity_cum = [zipf_cumulative(len(entities), 0.9) for entities in self.entities]
+
+    @staticmethod
+    def _api_name(camel: bool, rand: Rand) -> str:
+        """A made-up API name: ``UserListAdapter``, ``getOrderItems()``, ``load_user_config``."""
+        domain = rand.choice(DOMAINS)
+        noun = rand.choice(rand.choice(OBJECTS))[0].replace(" ", "")
+        if camel and rand.chance(0.6):
+            return domain.capitalize() + noun.capitalize() + rand.choice(API_SUFFIXES)
+        verb = rand.choice(API_VERBS)
+        if rand.chance(0.5):
+            return verb + domain.capitalize() + noun.capitalize() + ("()" if rand.chance(0.5) else "")
+        return f"{verb}_{domain}_{noun}"
 
 
 class TitleMaker:
     """Draws intents and writes their paraphrases with the knobs' rates."""
 
-    def __init__(self, knobs: Knobs, rand: Rand, background: bool = False):
+    def __init__(self, knobs: Knobs, world: World, rand: Rand, background: bool = False):
         self.knobs = knobs
+        self.world = world
         self.rand = rand
         self.background = background
-        self.topics = list(TOPICS.values())
-        self.topic_cum = zipf_cumulative(len(self.topics), 0.8)
-        self.entity_cum = [zipf_cumulative(len(t["entities"]), 0.9) for t in self.topics]
-        self.action_cum = zipf_cumulative(len(ACTIONS), 0.9)
-        self.object_cum = zipf_cumulative(len(OBJECTS), 0.9)
-        self.modifier_cum = zipf_cumulative(len(MODIFIERS), 0.8)
-        self.error_cum = zipf_cumulative(len(ERRORS), 0.8)
         self.kind_cum = [sum(KIND_WEIGHTS[:i + 1]) for i in range(len(KINDS))]
         self.foreign: dict[int, list] = self._second_senses() if background else {}
 
@@ -122,24 +184,26 @@ class TitleMaker:
 
     # -- intents -----------------------------------------------------------------------------
     def intent(self) -> Intent:
-        rand = self.rand
+        rand, world = self.rand, self.world
         kind = KINDS[rand.weighted(self.kind_cum)]
-        topic = rand.weighted(self.topic_cum)
-        entity = rand.weighted(self.entity_cum[topic])
+        topic = rand.weighted(world.topic_cum)
+        entity = rand.weighted(world.entity_cum[topic])
         has_entity = kind != "howto" or rand.chance(0.5)
-        entity2 = rand.weighted(self.entity_cum[topic]) if kind == "versus" else -1
+        entity2 = rand.weighted(world.entity_cum[topic]) if kind == "versus" else -1
         if entity2 == entity:
-            entity2 = (entity + 1) % len(self.topics[topic]["entities"])
+            entity2 = (entity + 1) % len(world.entities[topic])
+        obj = rand.weighted(world.object_cum[topic])
         has_target = rand.chance(0.35)
         return Intent(
-            kind=kind, topic=topic, action=rand.weighted(self.action_cum),
-            obj=rand.weighted(self.object_cum), plural=rand.chance(0.3),
-            modifier=rand.weighted(self.modifier_cum) if rand.chance(0.4) else -1,
+            kind=kind, topic=topic, action=rand.weighted(world.action_cum[obj]), obj=obj,
+            plural=rand.chance(0.3),
+            modifier=rand.weighted(world.modifier_cum) if rand.chance(0.4) else -1,
             preposition=rand.below(len(PREPOSITIONS)) if has_target else -1,
-            target=rand.weighted(self.object_cum) if has_target else -1,
+            target=rand.weighted(world.target_cum) if has_target else -1,
             entity=entity if has_entity else -1, entity2=entity2,
-            error=rand.weighted(self.error_cum) if kind == "error" else -1,
-            problem=rand.below(len(PROBLEMS)) if kind == "problem" else -1)
+            error=rand.weighted(world.error_cum) if kind == "error" else -1,
+            problem=rand.below(len(PROBLEMS)) if kind == "problem" else -1,
+            domain=rand.weighted(world.domain_cum[topic]) if rand.chance(0.45) else -1)
 
     # -- surface forms -----------------------------------------------------------------------
     def _synonym(self, group: list):
@@ -159,24 +223,35 @@ class TitleMaker:
             return group[1 + self.rand.below(len(group) - 1)]
         return group[0]
 
-    def _object_phrase(self, obj: int, plural: bool, modifier: int) -> list[tuple[str, bool]]:
-        rand = self.rand
+    def _object_phrase(self, obj: int, plural: bool, modifier: int, domain: int = -1,
+                       determiner: bool = True) -> list[tuple[str, bool]]:
+        """``[determiner] [modifier] [domain] object``: "the empty user tables"."""
+        rand, drop = self.rand, self.knobs.drop_rate
         words: list[tuple[str, bool]] = []
-        if rand.chance(0.45):
+        if determiner and rand.chance(0.45):
             words.append((rand.choice(("the", "all")) if plural else rand.choice(("a", "the")), False))
-        if modifier >= 0 and not rand.chance(self.knobs.drop_rate / 2):
+        if modifier >= 0 and not rand.chance(drop / 2):
             words.append((self._synonym(MODIFIERS[modifier]), False))
+        if domain >= 0 and not rand.chance(drop / 2):
+            words.append((DOMAINS[domain], False))
         if rand.chance(0.1):
             plural = not plural
         words.append((self._synonym(OBJECTS[obj])[1 if plural else 0], False))
         return words
 
     def _topic_name(self, topic: int) -> str:
-        return self._synonym(self.topics[topic]["names"])
+        name = self._synonym(self.world.topics[topic]["names"])
+        versions = VERSIONS.get(self.world.topic_keys[topic])
+        if versions and self.rand.chance(0.06):
+            name = f"{name} {self.rand.choice(versions)}"
+        return name
 
     def _entity(self, intent: Intent, which: int) -> str:
-        entities = self.topics[intent.topic]["entities"]
-        return entities[which] if which >= 0 else self._topic_name(intent.topic)
+        if which < 0:
+            return self._topic_name(intent.topic)
+        if self.background and which >= self.world.known_entities[intent.topic]:
+            which = self.rand.below(self.world.known_entities[intent.topic])
+        return self.world.entities[intent.topic][which]
 
     def _fill(self, slot: str, intent: Intent) -> list[tuple[str, bool]]:
         """Words for one template slot as ``(word, keeps_its_case)``."""
@@ -186,8 +261,9 @@ class TitleMaker:
         if slot in ("A", "Aing", "Aed"):
             forms = self._synonym(ACTIONS[intent.action])
             return [(forms[("A", "Aing", "Aed").index(slot)], False)]
-        if slot == "O":
-            return self._object_phrase(intent.obj, intent.plural, intent.modifier)
+        if slot in ("O", "Obare"):
+            return self._object_phrase(intent.obj, intent.plural, intent.modifier, intent.domain,
+                                       determiner=slot == "O")
         if slot == "T":
             if intent.target < 0 or rand.chance(knobs.drop_rate):
                 return []
@@ -235,16 +311,21 @@ class TitleMaker:
         words = self._words(intent)
         # words the vectors lack
         for i, (word, fixed) in enumerate(words):
-            if (len(word) > 2 and word.isalpha() and word.lower() not in FUNCTION_WORDS
-                    and rand.chance(knobs.oov_rate)):
-                other = words[i + 1][0] if i + 1 < len(words) and words[i + 1][0].isalpha() \
-                    else rand.choice(OBJECTS[rand.below(len(OBJECTS))])[0]
+            if len(word) < 3 or not word.isalpha() or word.lower() in FUNCTION_WORDS:
+                continue
+            if fixed:  # names are only mistyped: "jqeury", "Pyhton"
+                if rand.chance(knobs.oov_rate / 2):
+                    words[i] = (typo(word, rand), fixed)
+            elif rand.chance(knobs.oov_rate):
+                other = next((w for w, _ in words[i + 1:] if w.isalpha() and len(w) > 2
+                              and w.lower() not in FUNCTION_WORDS),
+                             rand.choice(OBJECTS[rand.below(len(OBJECTS))])[0])
                 words[i] = (oov_variant(word, other.lower(), rand), fixed)
-        # casing: all lower-case, sentence case or title case
+        # casing: all lower-case (8%), sentence case or title case (25%)
         style = rand.random()
         out: list[str] = []
         for i, (word, fixed) in enumerate(words):
-            if style < 0.15:
+            if style < 0.08:
                 word = word.lower()
             elif not fixed and (i == 0 or (style > 0.75 and word not in SMALL_WORDS)):
                 word = word[:1].upper() + word[1:]
@@ -262,6 +343,39 @@ class TitleMaker:
         if text and not text[-1].endswith("?") and rand.chance(0.04):
             text[-1] += rand.choice(("...", "!", "."))
         return " ".join(text)
+
+    def paragraph(self) -> list[str]:
+        """Background text about one action, object or topic: a few short clauses around it.
+
+        Words that mean the same (a group's synonyms) meet the same neighbours here, and
+        different groups meet different ones, which is what the vectors learn from.
+        """
+        rand, world = self.rand, self.world
+        focus = rand.random()
+        clauses: list[list[str]] = []
+        if focus < 0.4:
+            action = rand.weighted(world.action_global_cum)
+            for _ in range(2 + rand.below(3)):
+                obj = rand.weighted(world.objects_of_action_cum[action])
+                clauses.append([self._synonym(ACTIONS[action])[rand.below(2)],
+                                self._synonym(OBJECTS[obj])[rand.below(2)]])
+        elif focus < 0.75:
+            topic = rand.weighted(world.topic_cum)
+            obj = rand.weighted(world.object_cum[topic])
+            for _ in range(2 + rand.below(3)):
+                action = rand.weighted(world.action_cum[obj])
+                clause = [self._synonym(ACTIONS[action])[rand.below(2)],
+                          self._synonym(OBJECTS[obj])[rand.below(2)]]
+                if rand.chance(0.3):
+                    clause.insert(1, DOMAINS[rand.weighted(world.domain_cum[topic])])
+                clauses.append(clause)
+        else:
+            topic = rand.weighted(world.topic_cum)
+            for _ in range(2 + rand.below(3)):
+                entity = rand.below(world.known_entities[topic])
+                clauses.append([self._topic_name(topic), world.entities[topic][entity],
+                                self._synonym(OBJECTS[rand.weighted(world.object_cum[topic])])[0]])
+        return TOKEN_RE.findall(" ".join(word for clause in clauses for word in clause).lower())
 
     def sentence(self, intent: Intent) -> list[str]:
         """A background sentence about ``intent``: lower-case tokens, no punctuation, no noise."""

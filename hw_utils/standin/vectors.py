@@ -14,9 +14,10 @@ from pathlib import Path
 from hw_utils.standin.config import VECTOR_SIZE, Knobs
 from hw_utils.standin.lexicon import ENGLISH_CLUSTERS
 from hw_utils.standin.rand import Rand
-from hw_utils.standin.titles import TitleMaker
+from hw_utils.standin.titles import TitleMaker, World
 
-ENGLISH_SHARE = 0.25
+ENGLISH_SHARE = 0.2
+PARAGRAPH_SHARE = 0.4
 GLUE = ["the", "a", "to", "and", "of", "is", "in", "it", "that", "for", "on", "with", "was",
         "be", "so", "but", "not", "just", "all", "this", "do", "like", "can", "get", "one"]
 
@@ -41,18 +42,19 @@ def english_sentence(rand: Rand) -> list[str]:
     return words
 
 
-def background_corpus(knobs: Knobs, rand: Rand) -> list[list[str]]:
-    """The background sentences the vectors are trained on."""
-    maker = TitleMaker(knobs, rand, background=True)
+def background_corpus(knobs: Knobs, world: World, rand: Rand) -> list[list[str]]:
+    """The background sentences the vectors are trained on: everyday English, paragraphs about
+    one action, object or topic, and question-like sentences."""
+    maker = TitleMaker(knobs, world, rand, background=True)
     sentences = []
     for _ in range(knobs.background_sentences):
-        if rand.chance(ENGLISH_SHARE):
+        draw = rand.random()
+        if draw < ENGLISH_SHARE:
             sentences.append(english_sentence(rand))
+        elif draw < ENGLISH_SHARE + PARAGRAPH_SHARE:
+            sentences.append(maker.paragraph())
         else:
-            sentence = maker.sentence(maker.intent())
-            if rand.chance(0.3):
-                sentence += english_sentence(rand)[:4]
-            sentences.append(sentence)
+            sentences.append(maker.sentence(maker.intent()))
     return sentences
 
 

@@ -49,13 +49,18 @@ class GroundTruth:
                           sorted(made_on.get("files", {}).items()))
         return f"data set '{self.dataset}' ({files})"
 
+    def _is_common(self, key: str) -> bool:
+        """A data-independent top-level key (the original format's data keys belong to 'real')."""
+        return key in self.content and key != "datasets" and (
+            "datasets" in self.content or key not in ORIGINAL_DATA_KEYS)
+
     def __contains__(self, key: str) -> bool:
-        return key in self.section or key in self.content
+        return key in self.section or self._is_common(key)
 
     def __getitem__(self, key: str) -> Any:
         if key in self.section:
             return self.section[key]
-        if key in self.content and key != "datasets":
+        if self._is_common(key):
             return self.content[key]
         available = ", ".join(sorted(self.sections)) or "none"
         raise AssertionError(

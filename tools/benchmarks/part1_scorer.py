@@ -6,6 +6,7 @@ time of the course's loop (``sklearn.metrics.pairwise.cosine_similarity`` per ca
 runs on a subset of samples and its time for all samples is extrapolated (said so in the figures);
 on that subset the two must give the same hard-negative counts, hence the same Hits@K.
 """
+import os
 import resource
 import threading
 import time
@@ -60,9 +61,10 @@ def run(quick: bool) -> dict:
     scorer = Scorer(KS, embedder)
 
     with PeakRss() as memory:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         hits = scorer(samples)
         scorer_s = time.perf_counter() - started
+        scorer_cpu_s = time.process_time() - started_cpu
     counts = scorer.hard_negative_counts(samples)
 
     subset = samples[:: max(1, len(samples) // (20 if quick else 40))]
@@ -80,6 +82,8 @@ def run(quick: bool) -> dict:
         "candidates": sum(len(sample) - 1 for sample in samples),
         "distinct_texts": len({text for sample in samples for text in sample}),
         "scorer_s": round(scorer_s, 2),
+        "scorer_cpu_s": round(scorer_cpu_s, 2),
+        "load_average_1min": round(os.getloadavg()[0], 1),
         "scorer_peak_rss_mb": round(memory.peak / 2**20),
         "scorer_rss_increase_mb": round((memory.peak - memory.start) / 2**20),
         "process_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

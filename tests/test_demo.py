@@ -1,0 +1,44 @@
+"""``make demo``: every method runs on the tiny stand-in in quick mode; the outputs are written."""
+import json
+
+import pytest
+
+from hw_utils.bonus.comparison import METHODS
+from tools import demo
+
+
+@pytest.mark.slow
+def test_quick_demo_on_tiny(tmp_path, capsys):
+    assert demo.main(["--quick", "--dataset", "tiny", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "STAND-IN numbers" in printed and "QUICK mode" in printed
+    for name, _, _ in METHODS:
+        assert f"| {name} |" in printed, f"{name} missing from the printed table"
+        assert f"{name}: done" in printed, f"no progress line for {name}"
+    assert (tmp_path / "hits_at_k.png").read_bytes()[:4] == b"\x89PNG"
+    assert "| method |" in (tmp_path / "results.md").read_text()
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["is_standin"] and saved["dataset"] == "tiny"
+    assert [result["name"] for result in saved["results"]] == [name for name, _, _ in METHODS]
+    for result in saved["results"]:
+        assert 0 <= result["metrics"]["hits@1"] <= result["metrics"]["hits@500"] <= 1
+
+
+def test_a_failing_step_fails_the_demo(tmp_path, monkeypatch, capsys):
+    from hw_utils.bonus.comparison import Comparison
+
+    def broken(self):
+        raise RuntimeError("part 2 is broken")
+
+    monkeypatch.setattr(Comparison, "run_part2", broken)
+    monkeypatch.setattr(Comparison, "run_part1_raw", lambda self: self._result(
+        METHODS[0][0], dict.fromkeys(("hits@1", "hits@5", "hits@10", "hits@100", "hits@500",
+                                      "dcg@10", "mrr"), 0.0), 0.0, 0.0))
+    monkeypatch.setattr(Comparison, "run_part1_preprocessed", lambda self: self._result(
+        METHODS[1][0], dict.fromkeys(("hits@1", "hits@5", "hits@10", "hits@100", "hits@500",
+                                      "dcg@10", "mrr"), 0.0), 0.0, 0.0))
+    assert demo.main(["--quick", "--dataset", "tiny", "--out", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert "demo FAILED at step 'Part 2: + trigram OOV (MSE)'" in captured.err
+    assert "part 2 is broken" in captured.err
+    assert not (tmp_path / "results.json").exists()
