@@ -12,24 +12,28 @@ A *hard negative* is a negative ranked above the duplicate: its similarity is st
 
 The cosine similarity with a zero vector (a text without any known word) is 0.
 """
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from itertools import chain, count
 
 import numpy as np
 from tqdm import tqdm
 
 TextEmbedder = Callable[..., np.ndarray]  # embedder(text, normalize=True) -> [dim]
+EMBED_CHUNK = 20_000  # texts per embed_many call: 20,000 x 300 float32 = 24 MB at a time
 
 
 def _similarities(query: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Dot products of ``query`` [dim] with each row of ``candidates`` [n, dim], float64 [n].
+    """Dot products of ``query`` [dim] with each row of ``candidates`` [n, dim], float32 [n].
 
     For L2-normalised vectors (zero rows allowed) these are the cosine similarities. Every row
-    gets the same arithmetic (elementwise products, then a sum along the row), so identical rows
-    get identical similarities: a BLAS matrix-vector product (``candidates @ query``) may round
-    identical rows differently and so turn an exact tie into a hard negative.
+    gets the same arithmetic (``np.einsum`` adds a row's products in the same order wherever the
+    row lies in memory), so identical rows get identical similarities: a BLAS matrix-vector
+    product (``candidates @ query``) may round identical rows differently and so turn an exact
+    tie into a hard negative. ``einsum`` also makes no [n, dim] temporary array of products.
     """
     # BEGIN SOLUTION
-    return (candidates * query.astype(np.float64)).sum(axis=1)
+    return np.einsum("ij,j->i", candidates, query)
     # END SOLUTION
 
 
@@ -39,11 +43,13 @@ class Scorer:
     Args:
         k: one K or a list of them (the course uses ``[1, 5, 10, 100, 500, 1000]``), positive ints.
         embedder: ``embedder(text, normalize=True)`` returns the L2-normalised embedding of
-            ``text`` (an ``Embedder``, or any callable with that signature).
+            ``text`` (an ``Embedder``, or any callable with that signature). When it also has
+            ``embedder.embed_many(texts, normalize=True) -> [len(texts), dim]`` (``Embedder``
+            has), the texts are embedded in batches with it, much faster.
 
     ``scorer(samples, verbose=False)`` returns ``{K: Hits@K}``; ``scorer.rank_metrics(samples)``
     returns DCG@K for each K and MRR. Every distinct text is embedded once (a float32 matrix of
-    shape ``[distinct texts, dim]``); similarities are computed sample by sample in float64.
+    shape ``[distinct texts, dim]``); similarities are computed sample by sample in float32.
     """
 
     def __init__(self, k: int | Iterable[int], embedder: TextEmbedder):
@@ -83,11 +89,11 @@ class Scorer:
         """
         check_samples(samples)
         # BEGIN SOLUTION
-        texts = [text for sample in samples for text in sample]
-        row_of = {text: row for row, text in enumerate(dict.fromkeys(texts))}  # distinct texts
-        rows = np.fromiter(map(row_of.__getitem__, texts), dtype=np.int64, count=len(texts))
+        row_of = defaultdict(count().__next__)  # text -> its row; a new text gets the next row
+        rows = np.fromiter(map(row_of.__getitem__, chain.from_iterable(samples)), dtype=np.int64,
+                           count=sum(map(len, samples)))  # one dictionary look-up per text
         starts = np.cumsum([0, *map(len, samples)])  # sample i is rows[starts[i]:starts[i + 1]]
-        matrix = self._embed(list(row_of), verbose=verbose)
+        matrix = self._embed(list(row_of), verbose=verbose)  # the distinct texts, in row order
         counts = np.empty(len(samples), dtype=np.int64)
         for i in _progress(range(len(samples)), "scoring", verbose):
             sample_rows = rows[starts[i]:starts[i + 1]]
@@ -105,13 +111,23 @@ class Scorer:
         # END SOLUTION
 
     def _embed(self, texts: Sequence[str], verbose: bool = False) -> np.ndarray:
-        """The normalised embeddings of ``texts`` as rows of a float32 matrix [len(texts), dim]."""
+        """The normalised embeddings of ``texts`` as rows of a float32 matrix [len(texts), dim].
+
+        With ``embedder.embed_many``: ``EMBED_CHUNK`` texts per call; else one call per text.
+        """
         # BEGIN SOLUTION
-        dim = len(self.embedder(texts[0], normalize=True))
-        vectors = (self.embedder(text, normalize=True)
-                   for text in _progress(texts, "embedding", verbose))
-        # filled row by row: no list of len(texts) separate arrays on the way
-        return np.fromiter(vectors, dtype=np.dtype((np.float32, (dim,))), count=len(texts))
+        if not hasattr(self.embedder, "embed_many"):  # a plain callable: one call per text
+            dim = len(self.embedder(texts[0], normalize=True))
+            vectors = (self.embedder(text, normalize=True)
+                       for text in _progress(texts, "embedding", verbose))
+            # filled row by row: no list of len(texts) separate arrays on the way
+            return np.fromiter(vectors, dtype=np.dtype((np.float32, (dim,))), count=len(texts))
+        dim = self.embedder.embed_many(texts[:1]).shape[1]
+        matrix = np.empty((len(texts), dim), dtype=np.float32)
+        for start in _progress(range(0, len(texts), EMBED_CHUNK), "embedding", verbose):
+            chunk = texts[start:start + EMBED_CHUNK]
+            matrix[start:start + len(chunk)] = self.embedder.embed_many(chunk, normalize=True)
+        return matrix
         # END SOLUTION
 
 

@@ -20,7 +20,7 @@ The pieces, in the order the notebook uses them:
 - ``InferenceTrigramDataset`` + ``inference_collate_fn``: trigram ids of unknown words.
 - ``infer_vectors`` and ``build_oov_embeddings``: the final word -> vector mapping.
 """
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from itertools import chain
 from typing import Any
 
@@ -143,7 +143,7 @@ def _ids_and_offsets(trigrams: Sequence[Sequence[int]]) -> tuple[torch.Tensor, t
 def collate_fn(batch: Sequence[tuple[np.ndarray, Sequence[int]]]
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``B`` items of ``TrainTrigramDataset`` -> ``(vectors [B, dim] float32, trigram ids [N],
-    offsets [B])``: the ids of all words concatenated, ``offsets[i]`` where word ``i``'s start."""
+    offsets [B])``: the ids of all words concatenated; word ``i``'s ids start at ``offsets[i]``."""
     # BEGIN SOLUTION
     vectors, trigrams = zip(*batch)
     ids, offsets = _ids_and_offsets(trigrams)
@@ -155,8 +155,8 @@ class TrigramModel(nn.Module):
     """``f(w)``: the sum of the vectors of a word's trigrams (``nn.EmbeddingBag``, mode ``sum``).
 
     The trigram vectors start at zero: the objective (MSE of a sum of trainable vectors) is a
-    linear least-squares problem, so there is no symmetry to break, the first loss is that of
-    the zero-vector fallback, and a word with no known trigram gets the zero vector.
+    linear least-squares problem, so there is no symmetry to break, and the first loss is that
+    of the zero-vector fallback. A word with no known trigram (an empty bag) gets zero.
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int):
@@ -188,7 +188,8 @@ class Trainer:
         self.model = model
         self.criterion = criterion
         self.optimizer = optimizer
-        self.device = torch.device(device) if device is not None else next(model.parameters()).device
+        self.device = (torch.device(device) if device is not None
+                       else next(model.parameters()).device)
 
     def _train_step(self, dataloader: Iterable) -> float:
         """One epoch over ``dataloader``; returns its mean loss per word (the epoch's MSE)."""

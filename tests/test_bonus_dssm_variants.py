@@ -69,3 +69,15 @@ def test_empty_inputs(cls):
     assert torch.all(output[0] == 0) and torch.all(output[2] == 0)
     assert model(*get_ids_and_offsets([[], []])).abs().sum() == 0
     assert model(*get_ids_and_offsets([])).shape == (0, 16)
+
+
+@pytest.mark.parametrize("cls", [MlpHeadDssm, BiLstmDssm])
+def test_warm_start_from_part3_vectors(cls):
+    model = _model(cls).eval()
+    vectors = torch.randn(10, 16)
+    model.load_word_vectors(vectors.numpy())
+    torch.testing.assert_close(model.embeddings.weight[:10], vectors)
+    expected = torch.stack([vectors[question].mean(0) for question in QUESTIONS])
+    torch.testing.assert_close(model(*get_ids_and_offsets(QUESTIONS)), expected)
+    with pytest.raises(ValueError, match="shape"):
+        model.load_word_vectors(torch.zeros(9, 16))

@@ -65,12 +65,14 @@ def count_lines(path):
 
 # The ways a submission could look for the ground truth without guessing absolute paths.
 FIND_GT = '''
+import os
 from pathlib import Path
 
 
 def candidates():
     import hw_utils
-    places = [Path.cwd(), Path(hw_utils.__file__).resolve().parents[1],
+    package = Path(hw_utils.__file__)
+    places = [Path.cwd(), package.parent, package.resolve().parents[1],
               Path(os.environ.get("HW_DATA_DIR", ".")), Path(os.environ["HOME"]).parent]
     try:
         from tests.task_tests import base
@@ -161,6 +163,8 @@ def setup(tmp_path_factory):
     make_submission(submissions / "good", GOOD)
     for name, answer in BAD.items():
         make_submission(submissions / name, answer.replace("GT_PATH", repr(str(gt_path))))
+    # A symlink in the submission to the ground truth is not copied into the sandbox.
+    (submissions / "reads_gt" / "hw_utils" / "test_gt.json").symlink_to(gt_path)
     yield config, dataset, submissions
     sys.path.remove(str(root))
 
@@ -371,3 +375,15 @@ def test_make_submission_zip_is_gradable_and_warns_about_unfinished_work(setup, 
         assert result(g.grade(out), "part1.total").status == "pass"
     finally:
         g.close()
+
+
+def test_ground_truth_made_on_other_data_is_reported(setup):
+    import hashlib
+
+    _, dataset, _ = setup
+    digest = hashlib.sha256(dataset.train.read_bytes()).hexdigest()
+    fresh = {"datasets": {"tiny": {"made_on": {"files": {"train.tsv": digest}}}}}
+    assert grader.stale_ground_truth(fresh, dataset) == []
+    stale = {"datasets": {"tiny": {"made_on": {"files": {"train.tsv": "0" * 64}}}}}
+    [note] = grader.stale_ground_truth(stale, dataset)
+    assert "train.tsv" in note and "make gt" in note

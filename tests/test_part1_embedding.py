@@ -60,3 +60,37 @@ def test_dim_must_be_a_positive_integer(dim):
 
 def test_empty_dict_cannot_be_checked_and_embeds_to_zero():
     assert not Embedder({}, 4)("anything").any()
+
+
+TEXTS = ["sort list", "python sort sort", "", "nothing known", "list python unknown sort",
+         "  sort\tlist  "]
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+def test_embed_many_equals_one_call_per_text(embeddings, normalize):
+    embedder = Embedder(embeddings, 3)
+    vectors = embedder.embed_many(TEXTS, normalize=normalize)
+    assert vectors.shape == (len(TEXTS), 3) and vectors.dtype == np.float32
+    expected = [embedder(text, normalize=normalize) for text in TEXTS]
+    np.testing.assert_allclose(vectors, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_embed_many_of_no_texts_and_no_known_words(embeddings):
+    embedder = Embedder(embeddings, 3)
+    assert embedder.embed_many([]).shape == (0, 3)
+    vectors = embedder.embed_many(["", "nope", "Sort"], normalize=True)
+    assert vectors.shape == (3, 3) and not vectors.any()
+
+
+def test_embed_many_row_does_not_depend_on_the_batch():
+    """The same text gets the same bits in any batch (the Scorer relies on it for exact ties)."""
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(50)]
+    embedder = Embedder({word: rng.standard_normal(7).astype(np.float32) for word in words}, 7)
+    texts = [" ".join(rng.choice([*words, "oov"], size=rng.integers(0, 12))) for _ in range(200)]
+    together = embedder.embed_many(texts, normalize=True)
+    order = rng.permutation(len(texts))
+    shuffled = embedder.embed_many([texts[i] for i in order], normalize=True)
+    assert np.array_equal(shuffled, together[order])
+    alone = np.array([embedder.embed_many([text], normalize=True)[0] for text in texts])
+    assert np.array_equal(alone, together)

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hw_utils.embedding import Embedder
+from hw_utils import scoring
 from hw_utils.scoring import Scorer
 
 DIM = 3
@@ -138,3 +139,41 @@ def test_bad_samples(samples, error, message):
         scorer(samples)
     with pytest.raises(error, match=message):
         scorer.rank_metrics(samples)
+
+
+def test_plain_callable_embedder_gives_the_same_counts():
+    """An embedder without ``embed_many`` (one call per text) still works, with the same counts."""
+    rng = np.random.default_rng(1)
+    embedder = Embedder({word: rng.standard_normal(DIM).astype(np.float32) for word in WORDS}, DIM)
+    pool = [" ".join(rng.choice([*WORDS, "unknown"], size=3)) for _ in range(30)]
+    samples = [list(rng.choice(pool, size=20)) for _ in range(20)]
+    fast = Scorer(1, embedder).hard_negative_counts(samples)
+    plain = Scorer(1, lambda text, normalize=False: embedder(text, normalize=normalize))
+    assert plain.hard_negative_counts(samples).tolist() == fast.tolist()
+
+
+def test_embedding_in_chunks_equals_one_batch(monkeypatch):
+    embeddings = {"a": np.array([0.3, 0.1, 0.7]), "b": np.array([0.2, 0.9, 0.1])}
+    samples = [["a", "b", "a b", "b b a", "x"], ["b a", "a", "b", "a a b", "a b b"]]
+    expected = Scorer(1, Embedder(embeddings, DIM)).hard_negative_counts(samples).tolist()
+    monkeypatch.setattr(scoring, "EMBED_CHUNK", 2)
+    scorer = Scorer(1, Embedder(embeddings, DIM))
+    texts = list(dict.fromkeys(text for sample in samples for text in sample))
+    assert np.array_equal(scorer._embed(texts), Embedder(embeddings, DIM).embed_many(
+        texts, normalize=True))
+    assert scorer.hard_negative_counts(samples).tolist() == expected
+
+
+def test_identical_rows_get_identical_similarities_wherever_they_lie():
+    """Rows at different memory alignments (offsets of 4 bytes) still give equal dot products."""
+    rng = np.random.default_rng(2)
+    query = rng.standard_normal(300).astype(np.float32)
+    row = rng.standard_normal(300).astype(np.float32)
+    for shift in range(8):
+        buffer = np.empty(301 * 40 + 8, dtype=np.float32)[shift:shift + 301 * 40]
+        candidates = buffer.reshape(40, 301)[:, :300]  # rows start at varying alignments
+        candidates[:] = row
+        similarities = scoring._similarities(query, np.ascontiguousarray(candidates))
+        assert len(set(similarities.tolist())) == 1
+        similarities = scoring._similarities(query, candidates)
+        assert len(set(similarities.tolist())) == 1

@@ -74,8 +74,10 @@ def run(dataset_name: str | None, quick: bool, out: Path) -> int:
     label = _label(dataset, quick)
     table, notes = results_table(results), comparison_notes(results)
     out.mkdir(parents=True, exist_ok=True)
-    plot_hits(results, title=f"Hits@K on the validation samples\n{label}"[:160],
-              path=out / "hits_at_k.png")
+    title = (f"Hits@K, {'STAND-IN' if dataset.is_standin else 'real'} data '{dataset.name}'"
+             + (" (not the real data)" if dataset.is_standin else "")
+             + (", quick mode" if quick else ""))
+    plot_hits(results, title=title, path=out / "hits_at_k.png")
     (out / "results.md").write_text(f"{label}\n\n{table}\n\n" + "\n".join(
         f"- {note}" for note in notes) + "\n", encoding="utf-8")
     (out / "results.json").write_text(json.dumps({

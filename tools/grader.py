@@ -5,23 +5,31 @@ zip ``make submission`` writes; by default the reference in this repository. Eve
 (``tools/grading/part1.py`` ... ``bonus.py``: ``CHECKS``) runs in a process of its own:
 
 - The child process sees a fresh temporary folder holding a *copy* of the submission's
-  ``hw_utils`` and copies of the grader's trusted ``tools/`` and ``tests/task_tests/`` (never the
-  submission's ``tests/``); its ``sys.path`` is that folder plus site-packages (this repository's
-  root is removed), its working folder is an empty temporary one, its environment is built from
-  scratch. It runs ``check.observe(dataset)`` and sends the returned dict back through a pipe of
-  its own (not stdout, so printing cannot forge a result).
+  ``hw_utils`` (snapshotted once per submission; caches and symlinks left out) and a copy of the
+  grader's trusted ``tools/`` and ``tests/task_tests/`` (snapshotted once per run; never the
+  submission's ``tests/``). Its ``sys.path`` is that folder plus site-packages (this repository's
+  root removed), its working folder an empty temporary one, its environment built from scratch
+  (``HW_DATASET``, ``TQDM_DISABLE=1``, ``PYTHONHASHSEED=0``, no GPU, BLAS threads = cores / jobs),
+  and the data set's files are private copies (links for the large real data). It runs
+  ``check.observe(dataset)`` and sends the returned dict back through a pipe of its own (not
+  stdout, so printing cannot forge a result).
 - Limits: wall-clock ``timeout_s`` (then the whole process group is killed), ``RLIMIT_AS`` memory
   (4 GB by default; a 10 GB allocation fails with ``MemoryError``), no core files, output kept to
   its last 32 KB, the result to 32 MB. A crash, a hang, ``sys.exit``/``os._exit``, a print flood
   or a huge allocation fails that check and nothing else.
 - The ground truth never enters the child: this process reads ``test_gt.json`` into memory before
   any child starts and calls ``TaskTests.check_<stage>(observed)`` itself. Nothing tells the child
-  where the file is (it is not in its folder, its ``tests`` copy has none next to it). A child that
-  finds and rewrites it anyway changes nothing: the grade uses the copy in memory, every file the
-  grading depends on (``test_gt.json``, the trusted code, the data set's files) is fingerprinted
-  around each check, a change voids that check and the original bytes are written back. (A same-user
-  process that deliberately reads a guessed absolute path can read the file; run the grader as
-  another user or in a container for exams where that matters.)
+  where the file is (not its folder, not its ``tests`` copy, not ``HW_DATA_DIR``). A child that
+  finds and rewrites it anyway changes nothing: the grade uses the copy in memory, and the files
+  grading depends on (``test_gt.json``, the trusted snapshot, the data copies) are fingerprinted
+  around each check; a change voids that check and the original bytes are written back. In a
+  batch, a change is first blamed on every check running at the time and each of those runs
+  again alone, so only the guilty one is voided. Limit: a same-user process that deliberately
+  reads a guessed absolute path (e.g. next to ``sys.prefix`` when the venv lives in the repo) can
+  read the file; for exams where that matters run the grader as another user or in a container,
+  or grade on data whose ground truth students do not have (the real data, another stand-in seed).
+- Before grading, the ground truth's recorded data hashes (``made_on``) are compared with the
+  data set's files; a mismatch is reported ("run `make gt`") instead of a wall of wrong answers.
 
 Points come from ``tools/grading/points.py``. Output: a table on the terminal and
 ``dist/grading/<name>/report.json`` + ``report.md`` (for the student); ``--batch DIR`` grades every
@@ -33,6 +41,7 @@ import contextlib
 import csv
 import dataclasses
 import datetime
+import hashlib
 import importlib
 import json
 import os
@@ -227,6 +236,22 @@ def default_checker(content: dict, dataset: str):
     return TaskTests(GroundTruth(content, dataset, source="test_gt.json"))
 
 
+def stale_ground_truth(content: dict, dataset, hash_limit: int = 256 * 2**20) -> list[str]:
+    """Notes when the ground truth was made on other files than the data set being graded (the
+    sha256 each section records under ``made_on``; files over ``hash_limit`` are not hashed)."""
+    recorded = content.get("datasets", {}).get(dataset.name, {}).get("made_on", {}).get("files", {})
+    stale = []
+    for name, digest in sorted(recorded.items()):
+        path = dataset.root / name
+        if path.is_file() and path.stat().st_size <= hash_limit:
+            if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+                stale.append(name)
+    if not stale:
+        return []
+    return [f"the ground truth for '{dataset.name}' was made on other data files than these "
+            f"({', '.join(stale)} differ): data-dependent checks will fail; run `make gt`"]
+
+
 def resolve_dataset(name: str):
     """The data set (generated by the reference's stand-in generator if it is not on disk)."""
     from hw_utils.data import get_dataset
@@ -238,8 +263,10 @@ def resolve_dataset(name: str):
 
 
 def _ignore(directory: str, names: list[str]) -> list[str]:
+    """What is not copied from a submission: caches, symlinks (they could point at the ground
+    truth), files over 64 MB."""
     return [name for name in names if name in ("__pycache__", ".ipynb_checkpoints")
-            or name.endswith((".pyc", ".pyo"))
+            or name.endswith((".pyc", ".pyo")) or os.path.islink(os.path.join(directory, name))
             or (os.path.isfile(os.path.join(directory, name))
                 and os.path.getsize(os.path.join(directory, name)) > MAX_COPIED_FILE_BYTES)]
 
@@ -595,6 +622,7 @@ class Grader:
         if not gt_path.is_file():
             raise SubmissionError(f"ground truth {gt_path} not found: run `make gt`")
         content = json.loads(gt_path.read_text(encoding="utf-8"))  # read once, kept in memory
+        self.notes += stale_ground_truth(content, original)
         factory = config.checker_factory or default_checker
         self.checker = factory(content, self.dataset.name)
         self.not_applicable = {
@@ -662,7 +690,8 @@ class Grader:
         with tempfile.TemporaryDirectory(prefix="submission-") as unpacked:
             folder = (extract_zip(submission, Path(unpacked)) if submission.suffix == ".zip"
                       else submission)
-            package = find_package(folder)
+            package = Path(unpacked) / "snapshot" / "hw_utils"  # one state for every check
+            shutil.copytree(find_package(folder), package, ignore=_ignore, symlinks=False)
 
             def one(entry) -> CheckResult:
                 module, check = entry
@@ -873,6 +902,9 @@ def main(argv: list[str] | None = None) -> int:
         report = grade(args.submission, config)
     except SubmissionError as error:
         print(f"grader: {error}", file=sys.stderr)
+        return 2
+    except (OSError, RuntimeError, ValueError) as error:  # no data, a bad --dataset, ...
+        print(f"grader: cannot grade: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
     print(format_table(report))
     print(f"\nreports: {config.out_dir / report.name}/report.md and report.json")

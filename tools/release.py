@@ -443,7 +443,10 @@ def reference_solution_lines(root: Path | None = None) -> dict[str, str]:
         for index, cell in enumerate(notebook.cells):
             if SOLUTION_TAG in _cell_tags(cell):
                 continue
-            inside = {n for n, _ in solution_lines(cell.source, relative, in_function=False)}
+            inside = set()
+            if cell.cell_type == "code":
+                inside = {n for n, _ in solution_lines(cell.source, f"{relative} cell {index + 1}",
+                                                       in_function=False)}
             public.update(_normalise(line) for n, line in enumerate(cell.source.split("\n"), 1)
                           if n not in inside)
     return {line: where for line, where in solution.items()

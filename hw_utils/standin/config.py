@@ -6,7 +6,7 @@ its scale, seed, generator version and knobs all match.
 """
 from dataclasses import asdict, dataclass, fields, replace
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "3"
 VECTOR_SIZE = 300
 
 
@@ -42,11 +42,11 @@ class Knobs:
     background_sentences: int = 250_000
     vector_epochs: int = 5
     oov_rate: float = 0.08
-    synonym_rate: float = 0.45
-    synonym_strength: float = 0.7
-    hard_negative_share: float = 0.2
-    context_rate: float = 0.25
-    drop_rate: float = 0.3
+    synonym_rate: float = 0.3
+    synonym_strength: float = 0.8
+    hard_negative_share: float = 0.15
+    context_rate: float = 0.2
+    drop_rate: float = 0.2
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -54,9 +54,9 @@ class Knobs:
 
 SCALES: dict[str, Knobs] = {
     "tiny": Knobs(train_rows=2_000, validation_rows=60, negatives=50, pool_size=3_000,
-                  background_sentences=25_000, vector_epochs=4),
+                  background_sentences=20_000, vector_epochs=4),
     "sample": Knobs(),
-    "full": Knobs(train_rows=1_000_000, validation_rows=3_760, negatives=999, pool_size=400_000,
+    "full": Knobs(train_rows=1_000_000, validation_rows=3_760, negatives=1_000, pool_size=400_000,
                   background_sentences=400_000, vector_epochs=5),
 }
 

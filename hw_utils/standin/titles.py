@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from hw_utils.standin.config import Knobs
-from hw_utils.standin.lexicon import (ACTIONS, API_SUFFIXES, API_VERBS, CONTEXT, DOMAINS, ERRORS,
-                                      MODIFIERS, OBJECTS, PREPOSITIONS, PROBLEMS, TOPICS, VERSIONS)
+from hw_utils.standin.lexicon import (ACTIONS, API_SUFFIXES, API_VERBS, CONTEXT, DOMAINS,
+                                      ENGLISH_CLUSTERS, ERRORS, MODIFIERS, OBJECTS, PREPOSITIONS, PROBLEMS, TOPICS, VERSIONS)
 from hw_utils.standin.noise import oov_variant, typo
 from hw_utils.standin.rand import Rand, zipf_cumulative
 
@@ -55,14 +55,21 @@ TEMPLATES: dict[str, list[str]] = {
         "{E} vs {E2} performance {inL}", "Should I use {E} or {E2} to {A} {O} ?",
     ],
 }
+# The literal words of the templates ("how", "best", "trying", ...): everyday words that the
+# background's English sentences use too, so their vectors are not only about questions.
+TEMPLATE_WORDS = sorted({word.lower() for text in [*OPENERS, *(t for ts in TEMPLATES.values() for t in ts)]
+                         for word in text.split() if word.isalpha()})
 KINDS = ("howto", "problem", "error", "versus")
 KIND_WEIGHTS = [0.62, 0.18, 0.14, 0.06]
 TOPIC_PREPOSITIONS = ["in", "in", "in", "using", "with", "for", "on"]
 FUNCTION_WORDS = frozenset(
     "a an the to in of for with on by is it my i do how can what why when and or from into using "
     "you would should there way any need want be it's its this that at as if not".split())
+GLUE = ["the", "a", "to", "and", "of", "is", "in", "it", "that", "for", "on", "with", "was",
+        "be", "so", "but", "not", "just", "all", "this", "do", "like", "can", "get", "one"]
 SMALL_WORDS = frozenset("a an the to in of for with on by and or vs from into at as".split())
 TOKEN_RE = re.compile(r"[a-z0-9_#+]+")
+CASED_TOKEN_RE = re.compile(r"[A-Za-z0-9_#+]+")
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,7 @@ class Intent:
 
 
 CAMEL_TOPICS = frozenset({"java", "csharp", "android", "ios"})
+COMPANIONS = 6  # everyday words that keep company with one lexicon group in the background text
 
 
 def _zipf_weights(n: int, exponent: float) -> list[float]:
@@ -113,11 +121,11 @@ class World:
         self.topic_keys = list(TOPICS)
         self.topics = list(TOPICS.values())
         self.topic_cum = zipf_cumulative(len(self.topics), 0.8)
-        object_weights = _zipf_weights(len(OBJECTS), 0.9)
-        action_weights = _zipf_weights(len(ACTIONS), 0.9)
+        object_weights = _zipf_weights(len(OBJECTS), 0.7)
+        action_weights = _zipf_weights(len(ACTIONS), 0.7)
         domain_weights = _zipf_weights(len(DOMAINS), 0.7)
         # each topic has favourite objects and domains, each object favourite actions
-        objects_of_topic = [_boosted(object_weights, rand, 12, 6.0) for _ in self.topics]
+        objects_of_topic = [_boosted(object_weights, rand, 10, 4.0) for _ in self.topics]
         actions_of_object = [_boosted(action_weights, rand, 6, 10.0) for _ in OBJECTS]
         self.object_cum = [list(accumulate(weights)) for weights in objects_of_topic]
         self.action_cum = [list(accumulate(weights)) for weights in actions_of_object]
@@ -141,6 +149,15 @@ class World:
                 if name not in entities:
                     entities.append(name)
         self.entity_cum = [zipf_cumulative(len(entities), 0.9) for entities in self.entities]
+        # every action, object, modifier and domain has its own company in the background text
+        pool = sorted({word for cluster in ENGLISH_CLUSTERS for word in cluster})
+        self.companions = {
+            (kind, index): [rand.choice(pool) for _ in range(COMPANIONS)]
+            for kind, size in (("A", len(ACTIONS)), ("O", len(OBJECTS)),
+                               ("M", len(MODIFIERS)), ("D", len(DOMAINS)))
+            for index in range(size)}
+        self.modifier_global_cum = self.modifier_cum
+        self.domain_global_cum = list(accumulate(domain_weights))
 
     @staticmethod
     def _api_name(camel: bool, rand: Rand) -> str:
@@ -203,7 +220,7 @@ class TitleMaker:
             entity=entity if has_entity else -1, entity2=entity2,
             error=rand.weighted(world.error_cum) if kind == "error" else -1,
             problem=rand.below(len(PROBLEMS)) if kind == "problem" else -1,
-            domain=rand.weighted(world.domain_cum[topic]) if rand.chance(0.45) else -1)
+            domain=rand.weighted(world.domain_cum[topic]) if rand.chance(0.75) else -1)
 
     # -- surface forms -----------------------------------------------------------------------
     def _synonym(self, group: list):
@@ -232,7 +249,7 @@ class TitleMaker:
             words.append((rand.choice(("the", "all")) if plural else rand.choice(("a", "the")), False))
         if modifier >= 0 and not rand.chance(drop / 2):
             words.append((self._synonym(MODIFIERS[modifier]), False))
-        if domain >= 0 and not rand.chance(drop / 2):
+        if domain >= 0 and not rand.chance(drop / 4):
             words.append((DOMAINS[domain], False))
         if rand.chance(0.1):
             plural = not plural
@@ -377,7 +394,45 @@ class TitleMaker:
                                 self._synonym(OBJECTS[rand.weighted(world.object_cum[topic])])[0]])
         return TOKEN_RE.findall(" ".join(word for clause in clauses for word in clause).lower())
 
-    def sentence(self, intent: Intent) -> list[str]:
-        """A background sentence about ``intent``: lower-case tokens, no punctuation, no noise."""
-        words = self._words(intent)
-        return TOKEN_RE.findall(" ".join(word for word, _ in words).lower())
+    def company(self) -> list[str]:
+        """Background text pairing one action, object, modifier or domain word with its company.
+
+        A group's synonyms share the group's company (with ``synonym_strength``), so their
+        vectors end up close; different groups keep different company, so theirs differ.
+        """
+        rand, world = self.rand, self.world
+        draw = rand.random()
+        if draw < 0.3:
+            index = rand.weighted(world.action_global_cum)
+            word = self._synonym(ACTIONS[index])[rand.below(3)]
+            kind = "A"
+        elif draw < 0.6:
+            index = rand.weighted(world.target_cum)
+            word = self._synonym(OBJECTS[index])[rand.below(2)]
+            kind = "O"
+        elif draw < 0.7:
+            index = rand.weighted(world.modifier_global_cum)
+            word = self._synonym(MODIFIERS[index])
+            kind = "M"
+        else:
+            index = rand.weighted(world.domain_global_cum)
+            word = DOMAINS[index]
+            kind = "D"
+        company = world.companions[kind, index]
+        words = [word, *(rand.choice(company) for _ in range(3 + rand.below(3))),
+                 *(rand.choice(GLUE) for _ in range(rand.below(3)))]
+        for i in range(len(words) - 1, 0, -1):  # shuffle
+            j = rand.below(i + 1)
+            words[i], words[j] = words[j], words[i]
+        return TOKEN_RE.findall(" ".join(words).lower())
+
+    def sentence(self, intent: Intent, cased: bool = False) -> list[str]:
+        """A background sentence about ``intent``: words without punctuation or noise, lower-case,
+        or (``cased``) with names in their usual case and the first word capitalised."""
+        text = " ".join(word for word, _ in self._words(intent))
+        if not cased:
+            return TOKEN_RE.findall(text.lower())
+        tokens = CASED_TOKEN_RE.findall(text)
+        if tokens:
+            tokens[0] = tokens[0][:1].upper() + tokens[0][1:]
+        return tokens

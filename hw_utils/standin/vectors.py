@@ -14,12 +14,15 @@ from pathlib import Path
 from hw_utils.standin.config import VECTOR_SIZE, Knobs
 from hw_utils.standin.lexicon import ENGLISH_CLUSTERS
 from hw_utils.standin.rand import Rand
-from hw_utils.standin.titles import TitleMaker, World
+from hw_utils.standin.titles import GLUE, TEMPLATE_WORDS, TitleMaker, World
 
-ENGLISH_SHARE = 0.2
-PARAGRAPH_SHARE = 0.4
-GLUE = ["the", "a", "to", "and", "of", "is", "in", "it", "that", "for", "on", "with", "was",
-        "be", "so", "but", "not", "just", "all", "this", "do", "like", "can", "get", "one"]
+# Like GoogleNews, the vectors lack a few of the most frequent function words.
+MISSING_WORDS = frozenset({"a", "to", "and", "of"})
+ENGLISH_SHARE = 0.25
+PARAGRAPH_SHARE = 0.25
+COMPANY_SHARE = 0.3
+# Question-like sentences keeping their case ("How", "Python"), as news text does.
+CASED_SHARE = 0.3
 
 
 def stable_hash(text: str) -> int:
@@ -35,8 +38,10 @@ def english_sentence(rand: Rand) -> list[str]:
         draw = rand.random()
         if draw < 0.45:
             words.append(rand.choice(theme))
-        elif draw < 0.8:
+        elif draw < 0.65:
             words.append(rand.choice(GLUE))
+        elif draw < 0.85:
+            words.append(rand.choice(TEMPLATE_WORDS))
         else:
             words.append(rand.choice(ENGLISH_CLUSTERS[rand.below(len(ENGLISH_CLUSTERS))]))
     return words
@@ -53,8 +58,10 @@ def background_corpus(knobs: Knobs, world: World, rand: Rand) -> list[list[str]]
             sentences.append(english_sentence(rand))
         elif draw < ENGLISH_SHARE + PARAGRAPH_SHARE:
             sentences.append(maker.paragraph())
+        elif draw < ENGLISH_SHARE + PARAGRAPH_SHARE + COMPANY_SHARE:
+            sentences.append(maker.company())
         else:
-            sentences.append(maker.sentence(maker.intent()))
+            sentences.append(maker.sentence(maker.intent(), cased=rand.chance(CASED_SHARE)))
     return sentences
 
 
@@ -64,8 +71,18 @@ def train_vectors(sentences: list[list[str]], knobs: Knobs, seed: int):
 
     model = Word2Vec(sentences=sentences, vector_size=VECTOR_SIZE, window=5, min_count=2,
                      workers=1, epochs=knobs.vector_epochs, seed=seed, hashfxn=stable_hash,
-                     sample=1e-3, negative=5)
-    return model.wv
+                     sample=1e-4, negative=5)
+    return without_words(model.wv, MISSING_WORDS)
+
+
+def without_words(wv, words: frozenset[str]):
+    """``wv`` without ``words``, keeping the others' order."""
+    from gensim.models import KeyedVectors
+
+    keep = [index for index, word in enumerate(wv.index_to_key) if word not in words]
+    trimmed = KeyedVectors(wv.vector_size)
+    trimmed.add_vectors([wv.index_to_key[index] for index in keep], wv.vectors[keep])
+    return trimmed
 
 
 def write_vectors(wv, path: Path) -> None:

@@ -135,11 +135,12 @@ class Part2Tests:
         dim = observed["embedding_dim"]
         words, trigrams, offsets = observed["shapes"]
         if words != [BATCH_SIZE, dim]:
-            raise AssertionError(f"the batch of word vectors: expected shape [{BATCH_SIZE}, {dim}], "
-                                 f"got {words}")
+            raise AssertionError(f"the batch of word vectors: expected shape "
+                                 f"[{BATCH_SIZE}, {dim}], got {words}")
         if len(trigrams) != 1 or offsets != [BATCH_SIZE]:
-            raise AssertionError(f"trigram ids and offsets: expected 1-d tensors, offsets of shape "
-                                 f"[{BATCH_SIZE}] (one start per word), got {trigrams} and {offsets}")
+            raise AssertionError(f"trigram ids and offsets: expected 1-d tensors, offsets of "
+                                 f"shape [{BATCH_SIZE}] (one start per word), got {trigrams} "
+                                 f"and {offsets}")
         expected_dtypes = ["torch.float32", "torch.int64", "torch.int64"]
         if observed["dtypes"] != expected_dtypes:
             raise AssertionError(f"dtypes of (vectors, trigram ids, offsets): expected "
@@ -194,12 +195,13 @@ class Part2Tests:
         count = min(len(vocab), 50)
         return {"length": len(ds), "vocab_length": len(vocab),
                 "items": [[int(t) for t in ds[index]] for index in range(count)],
-                "expected": [[int(t) for t in tri_tokenizer(vocab[index])] for index in range(count)]}
+                "expected": [[int(t) for t in tri_tokenizer(vocab[index])]
+                             for index in range(count)]}
 
     def check_inference_dataset(self, observed: dict) -> None:
         if observed["length"] != observed["vocab_length"]:
-            raise AssertionError(f"len(InferenceTrigramDataset): expected {observed['vocab_length']}, "
-                                 f"got {observed['length']}")
+            raise AssertionError(f"len(InferenceTrigramDataset): expected "
+                                 f"{observed['vocab_length']}, got {observed['length']}")
         for index, (got, expected) in enumerate(zip(observed["items"], observed["expected"])):
             if got != expected:
                 raise AssertionError(f"InferenceTrigramDataset item {index}: expected the word's "

@@ -30,9 +30,10 @@ every method is then put side by side with TF-IDF and BM25, the baselines a prac
 | 4 | Part 3 with an **MLP head** (LayerNorm, dropout) and with a **biLSTM** over the words | `dssm_variants.py` | Part 3 |
 | 5 | **early fusion**: an MLP scores a question pair; it re-ranks Part 3's top candidates | `early_fusion.py` | Part 3 |
 
-Fill in the code between the solution markers of the modules above; the cells below check each
-piece (`TaskTests`), then train and score every method with the same ranking rule as Part 1
-(`hw_utils.bonus.comparison`). The table at the end has Hits@1, 5, 10, 100, 500, DCG@10, MRR and the
+Fill in the code between the solution markers of the modules above, and the recipe that trains each
+item you attempt (`run_trigram_cosine`, `run_char_lstm`, ... in `hw_utils/bonus/comparison.py`);
+skip the cells of the items you do not attempt. The cells below check each piece (`TaskTests`),
+then train and score every method with the same ranking rule as Part 1. The table at the end has Hits@1, 5, 10, 100, 500, DCG@10, MRR and the
 training time of every method.
 
 **Data.** By default the notebook runs on the data `get_dataset()` picks: the real data when
