@@ -55,7 +55,7 @@ bench: $(STAMP)  ## benchmarks; figures printed and kept in benchmarks/results/
 	$(PY) -m tools.bench $(BENCH_ARGS)
 
 lab: $(STAMP)  ## JupyterLab on the project's environment
-	$(VENV)/bin/jupyter lab --notebook-dir=. notebooks/
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 data: $(STAMP)  ## download the real data into data/ (or HW_DATA_DIR); HW_DATA_MIRROR=folder copies from a mirror; ASSETS=names
 	$(PY) -m hw_utils.data download $(ASSETS)

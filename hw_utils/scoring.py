@@ -14,13 +14,15 @@ The cosine similarity with a zero vector (a text without any known word) is 0.
 """
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from itertools import chain, count
 
 import numpy as np
 from tqdm import tqdm
 
 TextEmbedder = Callable[..., np.ndarray]  # embedder(text, normalize=True) -> [dim]
-EMBED_CHUNK = 20_000  # texts per embed_many call: 20,000 x 300 float32 = 24 MB at a time
+SCORING_CHUNK = 64  # samples per task of the scoring threads
+SCORING_THREADS = 2  # the course's machines have 2 cores
 
 
 def _similarities(query: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -95,10 +97,20 @@ class Scorer:
         starts = np.cumsum([0, *map(len, samples)])  # sample i is rows[starts[i]:starts[i + 1]]
         matrix = self._embed(list(row_of), verbose=verbose)  # the distinct texts, in row order
         counts = np.empty(len(samples), dtype=np.int64)
-        for i in _progress(range(len(samples)), "scoring", verbose):
-            sample_rows = rows[starts[i]:starts[i + 1]]
-            similarities = _similarities(matrix[sample_rows[0]], matrix[sample_rows[1:]])
-            counts[i] = np.count_nonzero(similarities[1:] > similarities[0])
+
+        def count_hard_negatives(sample_indices: range) -> None:
+            for i in sample_indices:
+                sample_rows = rows[starts[i]:starts[i + 1]]
+                candidates = np.take(matrix, sample_rows[1:], axis=0)
+                similarities = _similarities(matrix[sample_rows[0]], candidates)
+                counts[i] = np.count_nonzero(similarities[1:] > similarities[0])
+
+        chunks = [range(start, min(start + SCORING_CHUNK, len(samples)))
+                  for start in range(0, len(samples), SCORING_CHUNK)]
+        with ThreadPoolExecutor(SCORING_THREADS) as pool:  # NumPy lets go of the GIL in take/einsum
+            for _ in _progress(pool.map(count_hard_negatives, chunks), "scoring", verbose,
+                               total=len(chunks)):
+                pass
         return counts
         # END SOLUTION
 
@@ -113,7 +125,7 @@ class Scorer:
     def _embed(self, texts: Sequence[str], verbose: bool = False) -> np.ndarray:
         """The normalised embeddings of ``texts`` as rows of a float32 matrix [len(texts), dim].
 
-        With ``embedder.embed_many``: ``EMBED_CHUNK`` texts per call; else one call per text.
+        With ``embedder.embed_many``: one call for all texts; else one call per text.
         """
         # BEGIN SOLUTION
         if not hasattr(self.embedder, "embed_many"):  # a plain callable: one call per text
@@ -122,18 +134,14 @@ class Scorer:
                        for text in _progress(texts, "embedding", verbose))
             # filled row by row: no list of len(texts) separate arrays on the way
             return np.fromiter(vectors, dtype=np.dtype((np.float32, (dim,))), count=len(texts))
-        dim = self.embedder.embed_many(texts[:1]).shape[1]
-        matrix = np.empty((len(texts), dim), dtype=np.float32)
-        for start in _progress(range(0, len(texts), EMBED_CHUNK), "embedding", verbose):
-            chunk = texts[start:start + EMBED_CHUNK]
-            matrix[start:start + len(chunk)] = self.embedder.embed_many(chunk, normalize=True)
-        return matrix
+        return self.embedder.embed_many(texts, normalize=True)
         # END SOLUTION
 
 
-def _progress(items: Sequence, description: str, verbose: bool) -> Iterable:
+def _progress(items: Iterable, description: str, verbose: bool, total: int | None = None
+              ) -> Iterable:
     """``items`` with a progress bar when ``verbose`` (``$TQDM_DISABLE=1`` hides it)."""
-    return tqdm(items, desc=description) if verbose else items
+    return tqdm(items, desc=description, total=total) if verbose else items
 
 
 def check_samples(samples: Sequence[Sequence[str]]) -> None:

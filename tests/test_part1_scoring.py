@@ -152,15 +152,16 @@ def test_plain_callable_embedder_gives_the_same_counts():
     assert plain.hard_negative_counts(samples).tolist() == fast.tolist()
 
 
-def test_embedding_in_chunks_equals_one_batch(monkeypatch):
-    embeddings = {"a": np.array([0.3, 0.1, 0.7]), "b": np.array([0.2, 0.9, 0.1])}
-    samples = [["a", "b", "a b", "b b a", "x"], ["b a", "a", "b", "a a b", "a b b"]]
-    expected = Scorer(1, Embedder(embeddings, DIM)).hard_negative_counts(samples).tolist()
-    monkeypatch.setattr(scoring, "EMBED_CHUNK", 2)
+@pytest.mark.parametrize("chunk, threads", [(1, 1), (1, 3), (2, 2), (100, 2)])
+def test_scoring_threads_and_chunks_do_not_change_counts(monkeypatch, chunk, threads):
+    rng = np.random.default_rng(3)
+    embeddings = {word: rng.standard_normal(DIM).astype(np.float32) for word in WORDS}
+    pool = [" ".join(rng.choice([*WORDS, "unknown"], size=3)) for _ in range(40)]
+    samples = [list(rng.choice(pool, size=15)) for _ in range(25)]
     scorer = Scorer(1, Embedder(embeddings, DIM))
-    texts = list(dict.fromkeys(text for sample in samples for text in sample))
-    assert np.array_equal(scorer._embed(texts), Embedder(embeddings, DIM).embed_many(
-        texts, normalize=True))
+    expected = [scorer._get_hard_negatives(q, p, negatives) for q, p, *negatives in samples]
+    monkeypatch.setattr(scoring, "SCORING_CHUNK", chunk)
+    monkeypatch.setattr(scoring, "SCORING_THREADS", threads)
     assert scorer.hard_negative_counts(samples).tolist() == expected
 
 
