@@ -1,0 +1,52 @@
+"""Data for the homework: the real assets, the stand-in, readers, stopwords and word vectors.
+
+- ``get_dataset(name)``: paths of one data set (``tiny``, ``sample``, ``full`` stand-in scales, or
+  ``real``), generating the stand-in on first use. ``name=None`` reads ``$HW_DATASET`` and falls
+  back to ``auto``: the real data when it is downloaded, else the ``sample`` stand-in.
+- ``read_corpus(path)``: a TSV as a list of rows (lists of strings); ``read_validation(path)``
+  also checks the validation/test shape (question, duplicate, negatives).
+- ``load_vectors(path, limit, keep_words)``: word2vec binary vectors as gensim ``KeyedVectors``.
+- ``english_stopwords()``: NLTK's English stopword list (a shipped copy when NLTK's is missing).
+- ``ASSETS``, ``download(name)``, ``download_all()``, ``require_real_data()``: the real data
+  (``make data``; ``$HW_DATA_DIR`` is the cache folder, ``$HW_DATA_MIRROR`` a local mirror).
+"""
+from hw_utils.data.assets import (
+    ASSETS,
+    Asset,
+    AssetError,
+    DataMissingError,
+    download,
+    download_all,
+    require_real_data,
+)
+from hw_utils.data.datasets import Dataset, data_dir, get_dataset, resolve_dataset_name
+from hw_utils.data.readers import CorpusFormatError, read_corpus, read_validation
+from hw_utils.data.stopwords import english_stopwords
+
+__all__ = [
+    "ASSETS",
+    "Asset",
+    "AssetError",
+    "CorpusFormatError",
+    "DataMissingError",
+    "Dataset",
+    "data_dir",
+    "download",
+    "download_all",
+    "english_stopwords",
+    "get_dataset",
+    "load_vectors",
+    "read_corpus",
+    "read_validation",
+    "require_real_data",
+    "resolve_dataset_name",
+]
+
+
+def __getattr__(name: str):
+    """``load_vectors`` is imported on first use: gensim takes a second or two to import."""
+    if name == "load_vectors":
+        from hw_utils.data.vectors import load_vectors
+
+        return load_vectors
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,90 @@
+"""Which data set a notebook, a test or the grader works on, and where its files are."""
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+STANDIN_SCALES = ("tiny", "sample", "full")
+DATASET_NAMES = (*STANDIN_SCALES, "real")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def data_dir() -> Path:
+    """The cache folder for all data: ``$HW_DATA_DIR``, else ``data/`` at the repository root."""
+    return Path(os.environ.get("HW_DATA_DIR") or REPO_ROOT / "data").resolve()
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The files of one data set.
+
+    ``vectors_limit`` is the ``limit`` to pass to ``KeyedVectors.load_word2vec_format``
+    (the course loads the 500,000 most frequent GoogleNews words).
+    """
+
+    name: str
+    root: Path
+    train: Path
+    validation: Path
+    test: Path
+    vectors: Path
+    vectors_limit: int | None
+    is_standin: bool
+
+    def describe(self) -> str:
+        """One line for notebooks and reports: which data this is."""
+        if self.is_standin:
+            return (f"stand-in data, scale '{self.name}' ({self.root}): generated, NOT the real "
+                    "StackOverflow data; its numbers are not comparable with the course's")
+        return f"real StackOverflow data ({self.root}) with GoogleNews vectors ({self.vectors.name})"
+
+
+def standin_root(scale: str, seed: int = 0) -> Path:
+    suffix = "" if seed == 0 else f"-seed{seed}"
+    return data_dir() / f"standin-{scale}{suffix}"
+
+
+def real_data_present() -> bool:
+    """Whether every file of the real data set is in the cache folder."""
+    from hw_utils.data.assets import DataMissingError, require_real_data
+
+    try:
+        require_real_data()
+    except DataMissingError:
+        return False
+    return True
+
+
+def resolve_dataset_name(name: str | None = None) -> str:
+    """``name``, else ``$HW_DATASET``, else ``auto``; ``auto`` is ``real`` when downloaded, else ``sample``."""
+    name = (name or os.environ.get("HW_DATASET") or "auto").strip().lower()
+    if name == "auto":
+        return "real" if real_data_present() else "sample"
+    if name not in DATASET_NAMES:
+        raise ValueError(f"unknown data set {name!r} (from the argument or $HW_DATASET): "
+                         f"use one of {', '.join(DATASET_NAMES)} or 'auto'")
+    return name
+
+
+def get_dataset(name: str | None = None, seed: int = 0, generate: bool = True) -> Dataset:
+    """The data set called ``name`` (see ``resolve_dataset_name``).
+
+    A stand-in scale that is not on disk yet is generated (``generate=True``), which takes
+    seconds for ``tiny`` and about a minute for ``sample``. The real data must have been
+    downloaded (``make data``); otherwise the error says how.
+    """
+    name = resolve_dataset_name(name)
+    if name == "real":
+        from hw_utils.data.assets import require_real_data
+
+        root = data_dir() / "stackoverflow"
+        vectors = data_dir() / "GoogleNews-vectors-negative300.bin.gz"
+        require_real_data()
+        return Dataset(name, root, root / "train.tsv", root / "validation.tsv", root / "test.tsv",
+                       vectors, 500_000, is_standin=False)
+    root = standin_root(name, seed)
+    if generate:
+        from hw_utils.standin import generate as generate_standin
+
+        generate_standin(scale=name, seed=seed, out=root)
+    return Dataset(name, root, root / "train.tsv", root / "validation.tsv", root / "test.tsv",
+                   root / "standin-vectors-negative300.bin.gz", None, is_standin=True)
