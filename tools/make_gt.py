@@ -11,7 +11,6 @@ not regenerated are kept; with ``--modules`` only those modules' keys are replac
 written atomically.
 """
 import argparse
-import hashlib
 import importlib
 import json
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from hw_utils import set_seed
 from hw_utils.data import Dataset, get_dataset
+from hw_utils.data.assets import sha256sum
 from hw_utils.data.datasets import REPO_ROOT, real_data_present
 
 GT_DIR = Path(__file__).resolve().parent / "gt"
@@ -38,15 +38,7 @@ def file_digests(dataset: Dataset) -> dict[str, str]:
     if dataset.is_standin and manifest.is_file():
         return dict(json.loads(manifest.read_text(encoding="utf-8"))["files"])
     paths = [dataset.train, dataset.validation, dataset.test, dataset.vectors]
-    return {path.name: _sha256(path) for path in paths if path.is_file()}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return {path.name: sha256sum(path) for path in paths if path.is_file()}
 
 
 def make_section(dataset: Dataset, modules: dict) -> dict:

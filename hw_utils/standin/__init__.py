@@ -18,12 +18,13 @@ import sys
 import time
 from pathlib import Path
 
+from hw_utils.data.assets import sha256sum
 from hw_utils.standin.config import GENERATOR_VERSION, SCALES, VECTOR_SIZE, Knobs, make_knobs
 from hw_utils.standin.corpus import NegativePool, ranking_rows, train_rows
 from hw_utils.standin.rand import Rand, make_rng
 from hw_utils.standin.titles import World
 from hw_utils.standin.vectors import background_corpus, train_vectors, write_vectors
-from hw_utils.standin.writer import (atomic_folder, check_destination, file_sha256, is_complete,
+from hw_utils.standin.writer import (atomic_folder, check_destination, is_complete,
                                      locked, write_manifest, write_rows)
 
 VECTORS_FILE = "standin-vectors-negative300.bin.gz"
@@ -100,7 +101,7 @@ def _write_dataset(folder: Path, knobs: Knobs, seed: int, identity: dict) -> Non
             for name in ("validation.tsv", "test.tsv")},
         "vectors": {"words": len(wv.index_to_key), "dim": VECTOR_SIZE},
         "files": {**{name: files[name]["sha256"] for name in CORPUS_FILES},
-                  VECTORS_FILE: file_sha256(vectors_path)},
+                  VECTORS_FILE: sha256sum(vectors_path)},
         "sizes": {**{name: files[name]["bytes"] for name in CORPUS_FILES},
                   VECTORS_FILE: vectors_path.stat().st_size},
     }

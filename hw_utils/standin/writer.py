@@ -44,14 +44,6 @@ def _write_chunk(handle, lines: list[str], digest) -> int:
     return len(data)
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_manifest(folder: Path) -> dict | None:
     """The folder's manifest, or ``None`` when it has none or it is unreadable."""
     try:
