@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from hw_utils.bonus.ranking import ModelEmbedder, ModelScorer, PairScorer, evaluate
+from hw_utils.bonus.ranking import ModelEmbedder, PairScorer, evaluate
 from hw_utils.dssm import DssmLikeModel, word_vectors
 from hw_utils.embedding import Embedder
 from hw_utils.scoring import Scorer
@@ -30,7 +30,7 @@ def test_model_embedder_matches_the_word_vectors_embedder(model):
                                    reference(text, normalize=True), atol=1e-6)
     assert embedder.embed_many([]).shape == (0, 8)
     ks = [1, 2, 3]
-    assert ModelScorer(ks, embedder)(SAMPLES) == Scorer(ks, reference)(SAMPLES)
+    assert Scorer(ks, embedder)(SAMPLES) == Scorer(ks, reference)(SAMPLES)
 
 
 def test_pair_scorer_and_evaluate():

@@ -8,7 +8,7 @@
 - ``early_fusion``:   a pair-scoring MLP re-ranking Part 3's top candidates
                       (``EarlyFusionModel``, ``InBatchPairLoss``, ``FusionReranker``).
 - ``baselines``:      TF-IDF cosine and BM25 (``TfidfRanker``, ``Bm25Ranker``), not graded.
-- ``ranking``:        these methods in Part 1's ``Scorer`` (``ModelScorer``, ``PairScorer``,
+- ``ranking``:        these methods in Part 1's ``Scorer`` (``ModelEmbedder``, ``PairScorer``,
                       ``evaluate``).
 - ``comparison``:     every method trained and scored on one data set, the table and the plot.
 

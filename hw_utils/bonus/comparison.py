@@ -26,7 +26,7 @@ from hw_utils.bonus.char_lstm import (CharBiLSTM, CharTokenizer, TrainCharDatase
 from hw_utils.bonus.dssm_variants import BiLstmDssm, MlpHeadDssm
 from hw_utils.bonus.early_fusion import EarlyFusionModel, FusionReranker, InBatchPairLoss
 from hw_utils.bonus.full_dssm import NgramFeaturizer
-from hw_utils.bonus.ranking import TABLE_KS, ModelEmbedder, ModelScorer, PairScorer, evaluate
+from hw_utils.bonus.ranking import TABLE_KS, ModelEmbedder, PairScorer, evaluate
 from hw_utils.bonus.trigram_cosine import CosineLoss, rescale
 from hw_utils.data import Dataset, read_corpus
 from hw_utils.data.vectors import load_vectors
@@ -344,7 +344,7 @@ class Comparison:
                                     optimizer, NTExentLoss(alpha=0.05),
                                     self._pair_loader(tokenizer, pairs_per_epoch), n_epochs)
         train_s = time.perf_counter() - started
-        scorer = ModelScorer(list(TABLE_KS), ModelEmbedder(model, tokenizer))
+        scorer = Scorer(list(TABLE_KS), ModelEmbedder(model, tokenizer))
         metrics, score_s = self._score(scorer, self.validation)
         return self._result(name, metrics, train_s, score_s,
                             final_loss=history[-1]["train_loss"])

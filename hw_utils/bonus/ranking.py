@@ -4,12 +4,12 @@ Part 1's ``Scorer`` embeds each text with ``embedder(text, normalize=True)`` and
 candidates by cosine similarity. The bonus methods plug into it in two ways:
 
 - ``ModelEmbedder`` wraps a question encoder (``model(ids, offsets) -> [B, dim]``) and a
-  tokenizer as an embedder; ``ModelScorer`` is Part 1's ``Scorer`` that embeds all distinct
-  texts in batches through it instead of one by one.
+  tokenizer as an embedder with ``embed_many``, so Part 1's ``Scorer`` embeds all distinct
+  texts through it in batches.
 - ``PairScorer`` is Part 1's ``Scorer`` for a method that scores (question, candidate) pairs
   directly (BM25, TF-IDF, the early-fusion re-ranker): its ``ranker`` counts the hard negatives.
 
-All three keep the ``Scorer``'s definitions: a negative is *hard* when it scores strictly higher
+Both keep the ``Scorer``'s definitions: a negative is *hard* when it scores strictly higher
 than the duplicate; Hits@K, DCG@K and MRR follow from the counts (``Scorer.__call__``,
 ``Scorer.rank_metrics``). ``evaluate`` gets every metric of the comparison table from one pass.
 """
@@ -60,13 +60,6 @@ class ModelEmbedder:
 
     def __call__(self, text: str, normalize: bool = False) -> np.ndarray:
         return self.embed_many([text], normalize=normalize)[0]
-
-
-class ModelScorer(Scorer):
-    """Part 1's ``Scorer`` embedding the distinct texts in batches (``embedder.embed_many``)."""
-
-    def _embed(self, texts: Sequence[str], verbose: bool = False) -> np.ndarray:
-        return self.embedder.embed_many(list(texts), normalize=True)
 
 
 class PairScorer(Scorer):
