@@ -58,10 +58,10 @@ lab: $(STAMP)  ## JupyterLab on the project's environment
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 data: $(STAMP)  ## download the real data into data/ (or HW_DATA_DIR); HW_DATA_MIRROR=folder copies from a mirror; ASSETS=names
-	$(PY) -m hw_utils.data download $(ASSETS)
+	$(PY) -m sodata download $(ASSETS)
 
 standin: $(STAMP)  ## generate the stand-in (SCALE=tiny|sample|full, SEED=0)
-	$(PY) -m hw_utils.data standin --scale $(or $(SCALE),sample) --seed $(or $(SEED),0)
+	$(PY) -m sodata standin --scale $(or $(SCALE),sample) --seed $(or $(SEED),0)
 
 notebooks: $(STAMP)  ## re-execute the notebooks on the tiny stand-in, storing the outputs nbval compares
 	$(TEST_ENV) $(PY) -m tools.nbtools execute notebooks/*.ipynb

@@ -7,8 +7,8 @@ One module per part; students fill in the code between the solution markers:
 - ``hw_utils.scoring``   Part 1: ``Scorer`` (Hits@K, DCG@K, MRR)
 - ``hw_utils.trigram``   Part 2: character-trigram model for out-of-vocabulary words
 - ``hw_utils.dssm``      Part 3: DSSM-like model trained with NT-Xent
-- ``hw_utils.bonus``     Part 4 (bonus)
-- ``hw_utils.data``      data: the real assets, the stand-in, readers, word vectors
+- ``tools.bonus``     Part 4 (bonus)
+- ``sodata``      data: the real assets, the stand-in, readers, word vectors
 """
 from hw_utils.reproducibility import set_seed
 

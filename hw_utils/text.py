@@ -51,8 +51,8 @@ class TextPreprocessor:
 
 def default_preprocessor() -> TextPreprocessor:
     """The preprocessing the later parts use: ``DEFAULT_CHARACTERS``, ``DEFAULT_MIN_WORD_LENGTH``
-    and NLTK's English stopwords (``hw_utils.data.stopwords.english_stopwords``)."""
-    from hw_utils.data.stopwords import english_stopwords
+    and NLTK's English stopwords (``sodata.stopwords.english_stopwords``)."""
+    from sodata.stopwords import english_stopwords
 
     return TextPreprocessor(DEFAULT_CHARACTERS, min_word_length=DEFAULT_MIN_WORD_LENGTH,
                             stopwords=english_stopwords())

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from hw_utils.bonus.baselines import Bm25Ranker, TfidfRanker
-from hw_utils.bonus.ranking import PairScorer, evaluate
+from tools.bonus.baselines import Bm25Ranker, TfidfRanker
+from tools.bonus.ranking import PairScorer, evaluate
 
 CORPUS = ["convert string to int", "parse json in python", "sort a list in python",
           "read a file line by line", "convert int to string java", "python list comprehension"]

@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from hw_utils.bonus.full_dssm import NgramFeaturizer
+from tools.bonus.full_dssm import NgramFeaturizer
 from hw_utils.dssm import DssmLikeModel, NTExentLoss, QuestionDuplicatesDataset, collate_fn
 
 TEXTS = ["convert string to int", "convert int to string", "parse json python",

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from hw_utils.bonus.ranking import ModelEmbedder, PairScorer, evaluate
+from tools.bonus.ranking import ModelEmbedder, PairScorer, evaluate
 from hw_utils.dssm import DssmLikeModel, word_vectors
 from hw_utils.embedding import Embedder
 from hw_utils.scoring import Scorer

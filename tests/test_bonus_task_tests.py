@@ -5,11 +5,11 @@ import json
 import pytest
 import torch
 
-from hw_utils.bonus.char_lstm import CharBiLSTM, CharTokenizer, char_collate_fn
-from hw_utils.bonus.dssm_variants import BiLstmDssm, MlpHeadDssm
-from hw_utils.bonus.early_fusion import EarlyFusionModel, InBatchPairLoss
-from hw_utils.bonus.full_dssm import NgramFeaturizer
-from hw_utils.bonus.trigram_cosine import CosineLoss
+from tools.bonus.char_lstm import CharBiLSTM, CharTokenizer, char_collate_fn
+from tools.bonus.dssm_variants import BiLstmDssm, MlpHeadDssm
+from tools.bonus.early_fusion import EarlyFusionModel, InBatchPairLoss
+from tools.bonus.full_dssm import NgramFeaturizer
+from tools.bonus.trigram_cosine import CosineLoss
 from hw_utils.dssm import DssmLikeModel
 from tests import TaskTests
 from tests.task_tests import GroundTruth

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from hw_utils.bonus.trigram_cosine import CosineLoss, rescale
+from tools.bonus.trigram_cosine import CosineLoss, rescale
 from hw_utils.trigram import (Trainer, TrainTrigramDataset, TrigramModel, TrigramTokenizer,
                               collate_fn)
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from tqdm import tqdm
 
-from hw_utils.data import assets
-from hw_utils.data.__main__ import main as data_cli
-from hw_utils.data.assets import (
+from sodata import assets
+from sodata.__main__ import main as data_cli
+from sodata.assets import (
     ASSETS,
     Asset,
     DataMissingError,
@@ -413,7 +413,7 @@ def test_require_real_data_passes_when_everything_is_in_place(tmp_path, monkeypa
 
 
 def test_get_dataset_real_without_data_raises_the_same_error(tmp_path, monkeypatch):
-    from hw_utils.data import get_dataset
+    from sodata import get_dataset
 
     monkeypatch.setenv("HW_DATA_DIR", str(tmp_path))
     with pytest.raises(DataMissingError, match="make data"):

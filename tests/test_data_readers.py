@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from hw_utils.data.readers import CorpusFormatError, read_corpus, read_validation
+from sodata.readers import CorpusFormatError, read_corpus, read_validation
 
 
 def _write(tmp_path, data: bytes, name: str = "validation.tsv"):

@@ -4,8 +4,8 @@ import zipfile
 
 import pytest
 
-from hw_utils.data import stopwords
-from hw_utils.data.stopwords import english_stopwords, stopwords_source
+from sodata import stopwords
+from sodata.stopwords import english_stopwords, stopwords_source
 
 FIRST = ["i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "you're"]
 

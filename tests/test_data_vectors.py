@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-from hw_utils.data import vectors as vectors_module
-from hw_utils.data.vectors import load_vectors
+from sodata import vectors as vectors_module
+from sodata.vectors import load_vectors
 
 WORDS = ["the", "python", "c++", "naïve", "данные", "list", "sort", "dict", "jquery", "java"]
 DIM = 5

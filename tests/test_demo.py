@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from hw_utils.bonus.comparison import METHODS
+from tools.bonus.comparison import METHODS
 from tools import demo
 
 
@@ -25,7 +25,7 @@ def test_quick_demo_on_tiny(tmp_path, capsys):
 
 
 def test_a_failing_step_fails_the_demo(tmp_path, monkeypatch, capsys):
-    from hw_utils.bonus.comparison import Comparison
+    from tools.bonus.comparison import Comparison
 
     def broken(self):
         raise RuntimeError("part 2 is broken")

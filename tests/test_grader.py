@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hw_utils.data import Dataset
+from sodata import Dataset
 from tools import grader
 from tools.grading import points
 
@@ -133,8 +133,6 @@ def make_submission(folder: Path, answer: str) -> Path:
     package.mkdir(parents=True)
     for name in ("__init__.py", "reproducibility.py"):
         shutil.copy(REPO / "hw_utils" / name, package / name)
-    shutil.copytree(REPO / "hw_utils" / "data", package / "data",
-                    ignore=shutil.ignore_patterns("__pycache__"))
     (package / "answer.py").write_text(answer)
     return folder
 
@@ -148,6 +146,7 @@ def setup(tmp_path_factory):
     (root / f"{module}.py").write_text(REGISTRY.replace("TIMEOUT", "4"))
     gt_path = root / "test_gt.json"
     gt_path.write_text(json.dumps(GT))
+    shutil.copytree(REPO / "sodata", root / "sodata", ignore=shutil.ignore_patterns("__pycache__"))
     data = root / "data" / "standin-tiny"
     data.mkdir(parents=True)
     for name in ("train.tsv", "validation.tsv", "test.tsv", "standin-vectors-negative300.bin.gz"):
@@ -157,7 +156,7 @@ def setup(tmp_path_factory):
     sys.path.insert(0, str(root))
     config = grader.GraderConfig(
         dataset="tiny", gt_path=gt_path, registry=(module,), root=root,
-        trusted=("tools", f"{module}.py"), memory_mb=1024, out_dir=root / "reports",
+        trusted=("tools", "sodata", f"{module}.py"), memory_mb=1024, out_dir=root / "reports",
         checker_factory=lambda content, name: FakeTaskTests(content), quiet=True)
     submissions = tmp_path_factory.mktemp("submissions")
     make_submission(submissions / "good", GOOD)

@@ -4,8 +4,8 @@ import csv
 import numpy as np
 import pytest
 
-from hw_utils.data import get_dataset, load_vectors, read_corpus
-from hw_utils.data.datasets import REPO_ROOT
+from sodata import get_dataset, load_vectors, read_corpus
+from sodata.datasets import REPO_ROOT
 from hw_utils.embedding import Embedder
 from hw_utils.scoring import Scorer
 from hw_utils.text import DEFAULT_CHARACTERS, TextPreprocessor, default_preprocessor

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from hw_utils.data import get_dataset
+from sodata import get_dataset
 from hw_utils.embedding import Embedder
 from hw_utils.scoring import Scorer
 from hw_utils.trigram import build_oov_embeddings

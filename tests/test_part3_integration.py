@@ -6,7 +6,7 @@ from sklearn.model_selection import train_test_split
 from torch.utils.data import DataLoader
 
 from hw_utils import set_seed
-from hw_utils.data import get_dataset, read_corpus
+from sodata import get_dataset, read_corpus
 from hw_utils.dssm import (DssmLikeModel, HitsAtK, NTExentLoss, QuestionDuplicatesDataset, Trainer,
                            build_question_pairs, build_vocab, collate_fn, get_ids_and_offsets,
                            read_scalars, word_vectors)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from hw_utils.data import read_corpus
-from hw_utils.data.__main__ import main as data_main
-from hw_utils.standin import GENERATOR_VERSION, SCALES, VECTORS_FILE, generate
-from hw_utils.standin import writer as standin_writer
+from sodata import read_corpus
+from sodata.__main__ import main as data_main
+from sodata.standin import GENERATOR_VERSION, SCALES, VECTORS_FILE, generate
+from sodata.standin import writer as standin_writer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FILES = ("train.tsv", "validation.tsv", "test.tsv", VECTORS_FILE, "manifest.json")
@@ -64,7 +64,7 @@ def test_ranking_rows_hold_question_duplicate_and_negatives(tiny, name):
 def test_vectors_load_with_gensim_and_the_project_reader(tiny):
     from gensim.models import KeyedVectors
 
-    from hw_utils.data.vectors import load_vectors
+    from sodata.vectors import load_vectors
 
     path = tiny / VECTORS_FILE
     full = KeyedVectors.load_word2vec_format(path, binary=True)
@@ -99,7 +99,7 @@ def test_same_seed_gives_identical_files_and_other_seeds_differ(tiny, tmp_path):
 
 @pytest.mark.slow
 def test_files_do_not_depend_on_pythonhashseed(tiny, tmp_path):
-    code = ("import sys; from hw_utils.standin import generate; "
+    code = ("import sys; from sodata.standin import generate; "
             "generate('tiny', seed=0, out=sys.argv[1])")
     for hashseed in ("1", "12345"):
         out = tmp_path / f"hash{hashseed}"
@@ -116,7 +116,7 @@ def test_existing_matching_data_set_is_reused(tiny, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("regenerated a data set that was already there")
 
-    monkeypatch.setattr("hw_utils.standin.atomic_folder", fail)
+    monkeypatch.setattr("sodata.standin.atomic_folder", fail)
     assert generate("tiny", seed=0, out=tiny) == tiny
     assert {name: (tiny / name).stat().st_mtime_ns for name in FILES} == before
 
@@ -168,7 +168,7 @@ def test_full_disk_leaves_nothing_behind(tmp_path, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_write_rows(path, rows)
 
-    monkeypatch.setattr("hw_utils.standin.write_rows", write_rows)
+    monkeypatch.setattr("sodata.standin.write_rows", write_rows)
     with pytest.raises(OSError, match="no space left") as error:
         generate("tiny", out=tmp_path / "d")
     assert error.value.errno == errno.ENOSPC
@@ -180,7 +180,7 @@ def test_interrupted_run_leaves_nothing_behind(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("hw_utils.standin.train_vectors", interrupted)
+    monkeypatch.setattr("sodata.standin.train_vectors", interrupted)
     with pytest.raises(KeyboardInterrupt):
         generate("tiny", out=tmp_path / "d")
     assert [p.name for p in tmp_path.iterdir()] == [".d.lock"]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hw_utils.data import read_corpus
-from hw_utils.data.stopwords import english_stopwords
-from hw_utils.standin import generate
+from sodata import read_corpus
+from sodata.stopwords import english_stopwords
+from sodata.standin import generate
 
 REAL_TITLES = Path(__file__).resolve().parents[1].parent / "shared" / "realtext" / "stackoverflow_titles.tsv"
 

@@ -3,7 +3,7 @@
     python -m tools.demo [--quick] [--dataset NAME] [--out DIR]      (``make demo [QUICK=1]``)
 
 Runs Part 1 (raw and preprocessed text), Part 2, Part 3, the five bonus models and the TF-IDF
-and BM25 baselines (``hw_utils.bonus.comparison.METHODS``) on the data set (by default the
+and BM25 baselines (``tools.bonus.comparison.METHODS``) on the data set (by default the
 embedded default: ``$HW_DATASET``, else the real data when downloaded, else the ``sample``
 stand-in), printing a progress line per step. Then prints the table (Hits@1/5/10/100/500,
 DCG@10, MRR, training and scoring seconds) and the bonus-vs-base notes, and writes into
@@ -20,9 +20,9 @@ import traceback
 from dataclasses import asdict
 from pathlib import Path
 
-from hw_utils.bonus.comparison import (METHODS, Comparison, Settings, comparison_notes,
+from tools.bonus.comparison import (METHODS, Comparison, Settings, comparison_notes,
                                        plot_hits, results_table)
-from hw_utils.data import get_dataset
+from sodata import get_dataset
 from hw_utils.reproducibility import set_seed
 
 DEFAULT_OUT = Path("dist/demo")

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from hw_utils import set_seed
-from hw_utils.data import Dataset, get_dataset
-from hw_utils.data.assets import sha256sum
-from hw_utils.data.datasets import REPO_ROOT, real_data_present
+from sodata import Dataset, get_dataset
+from sodata.assets import sha256sum
+from sodata.datasets import REPO_ROOT, real_data_present
 
 GT_DIR = Path(__file__).resolve().parent / "gt"
 DEFAULT_OUT = REPO_ROOT / "test_gt.json"

@@ -66,8 +66,8 @@ PARTS: dict[str, str | dict[str, str]] = {
 # What the release holds besides hw_utils/ and notebooks/ (copied when present).
 TOP_LEVEL_FILES = ("test_gt.json", "environment.yml", "pyproject.toml", ".gitignore")
 TESTS_SHIPPED = ("tests/__init__.py", "tests/task_tests")
-TOOLS_SHIPPED = ("tools/__init__.py", "tools/submission.py")
-STUDENT_README = REPO_ROOT / "tools" / "student_README.md"
+TOOLS_SHIPPED = ("tools/__init__.py", "tools/submission.py", "sodata")
+STUDENT_README = REPO_ROOT / "student" / "README.md"
 # Makefile targets students use; the rest (check, student, gt, bench, ...) are instructor-only.
 STUDENT_TARGETS = ("help", "setup", "lab", "data", "standin", "submission", "clean")
 SKIPPED_NAMES = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store")
@@ -393,7 +393,7 @@ def build(out: Path, root: Path | None = None) -> BuildReport:
             (staging / "Makefile").write_text(
                 student_makefile((root / "Makefile").read_text(encoding="utf-8")), encoding="utf-8")
             report.files += 1
-        readme = root / "tools" / "student_README.md"
+        readme = root / "student" / "README.md"
         if readme.is_file():
             (staging / "README.md").write_text(readme.read_text(encoding="utf-8"),
                                                encoding="utf-8")
@@ -426,7 +426,7 @@ def reference_solution_lines(root: Path | None = None) -> dict[str, str]:
     root = root or REPO_ROOT
     solution: dict[str, str] = {}
     public: set[str] = set()
-    for source in sorted((root / "hw_utils").rglob("*.py")):
+    for source in sorted([*(root / "hw_utils").rglob("*.py"), *(root / "sodata").rglob("*.py")]):
         relative = source.relative_to(root).as_posix()
         text = source.read_text(encoding="utf-8")
         inside = dict(solution_lines(text, relative))

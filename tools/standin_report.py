@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hw_utils.data import get_dataset, read_corpus
-from hw_utils.data.datasets import REPO_ROOT
-from hw_utils.data.stopwords import english_stopwords
+from sodata import get_dataset, read_corpus
+from sodata.datasets import REPO_ROOT
+from sodata.stopwords import english_stopwords
 
 DEFAULT_REAL = REPO_ROOT.parent / "shared" / "realtext" / "stackoverflow_titles.tsv"
 CODE_RE = re.compile(r"[^A-Za-z]|[a-z][A-Z]")

@@ -82,7 +82,7 @@ class TaskTestsBase:
         ``dataset`` picks the section; by default the data set the notebooks use
         (``$HW_DATASET``, else the real data when downloaded, else the ``sample`` stand-in).
         """
-        from hw_utils.data import resolve_dataset_name
+        from sodata import resolve_dataset_name
 
         path = Path(path)
         if not path.is_file() and not path.is_absolute() and (REPO_ROOT / path.name).is_file():

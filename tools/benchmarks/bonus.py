@@ -1,4 +1,4 @@
-"""Bonus: every method of the comparison (``hw_utils.bonus.comparison``), timed and scored.
+"""Bonus: every method of the comparison (``tools.bonus.comparison``), timed and scored.
 
 On the sample stand-in at the notebook's settings (``quick``: ``Settings.quick()``, the
 ``make demo QUICK=1`` settings). Per method: Hits@10, MRR, training and scoring wall seconds
@@ -10,8 +10,8 @@ far more than the work (torch's threads wait for each other).
 """
 import time
 
-from hw_utils.bonus.comparison import Comparison, Settings
-from hw_utils.data import get_dataset
+from tools.bonus.comparison import Comparison, Settings
+from sodata import get_dataset
 
 
 def run(quick: bool) -> dict:

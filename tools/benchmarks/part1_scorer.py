@@ -16,8 +16,8 @@ import numpy as np
 import psutil
 from sklearn.metrics.pairwise import cosine_similarity
 
-from hw_utils.data import get_dataset, read_corpus
-from hw_utils.data.vectors import load_vectors
+from sodata import get_dataset, read_corpus
+from sodata.vectors import load_vectors
 from hw_utils.embedding import Embedder
 from hw_utils.scoring import Scorer
 from hw_utils.text import default_preprocessor

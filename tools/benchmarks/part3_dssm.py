@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from hw_utils.data import get_dataset, read_corpus
+from sodata import get_dataset, read_corpus
 from hw_utils.dssm import (DEFAULT_PAIRING, DssmLikeModel, NTExentLoss, QuestionDuplicatesDataset,
                            Trainer, build_question_pairs, build_vocab, collate_fn)
 from hw_utils.text import TextTokenizer, default_preprocessor

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from typing import Callable
 
-from hw_utils.data import Dataset
+from sodata import Dataset
 
 
 @dataclass(frozen=True)

@@ -1,40 +1,40 @@
 """Graded checks of the bonus: one per bonus item, each worth ``BONUS_POINTS`` (1 by default;
-the bonus total is capped). Each ``observe`` runs the submission's ``hw_utils.bonus`` classes on
+the bonus total is capped). Each ``observe`` runs the submission's ``tools.bonus`` classes on
 small fixed inputs (no data set needed), as ``notebooks/part4_bonus.ipynb`` uses them."""
-from hw_utils.data import Dataset
+from sodata import Dataset
 from tools.grading.base import GradedCheck
 
 
 def observe_cosine_loss(dataset: Dataset) -> dict:
-    from hw_utils.bonus.trigram_cosine import CosineLoss
+    from tools.bonus.trigram_cosine import CosineLoss
     from tests.task_tests.bonus import BonusTests
 
     return BonusTests.observe_cosine_loss(CosineLoss)
 
 
 def observe_char_lstm(dataset: Dataset) -> dict:
-    from hw_utils.bonus.char_lstm import CharBiLSTM, CharTokenizer, char_collate_fn
+    from tools.bonus.char_lstm import CharBiLSTM, CharTokenizer, char_collate_fn
     from tests.task_tests.bonus import BonusTests
 
     return BonusTests.observe_char_lstm(CharTokenizer, CharBiLSTM, char_collate_fn)
 
 
 def observe_ngram_featurizer(dataset: Dataset) -> dict:
-    from hw_utils.bonus.full_dssm import NgramFeaturizer
+    from tools.bonus.full_dssm import NgramFeaturizer
     from tests.task_tests.bonus import BonusTests
 
     return BonusTests.observe_ngram_featurizer(NgramFeaturizer)
 
 
 def observe_dssm_variants(dataset: Dataset) -> dict:
-    from hw_utils.bonus.dssm_variants import BiLstmDssm, MlpHeadDssm
+    from tools.bonus.dssm_variants import BiLstmDssm, MlpHeadDssm
     from tests.task_tests.bonus import BonusTests
 
     return BonusTests.observe_dssm_variants(MlpHeadDssm, BiLstmDssm)
 
 
 def observe_early_fusion(dataset: Dataset) -> dict:
-    from hw_utils.bonus.early_fusion import EarlyFusionModel, InBatchPairLoss
+    from tools.bonus.early_fusion import EarlyFusionModel, InBatchPairLoss
     from tests.task_tests.bonus import BonusTests
 
     return BonusTests.observe_early_fusion(EarlyFusionModel, InBatchPairLoss)

@@ -1,6 +1,6 @@
 """Graded checks of Part 1. Each ``observe`` runs in the submission's process and builds the
 objects the way ``notebooks/part1_pretrained_vectors.ipynb`` does."""
-from hw_utils.data import Dataset
+from sodata import Dataset
 from tools.grading.base import GradedCheck
 from tools.grading.points import quality_check
 
@@ -9,13 +9,13 @@ KS = [1, 5, 10, 100, 500, 1000]
 
 
 def _vectors(dataset: Dataset):
-    from hw_utils.data.vectors import load_vectors
+    from sodata.vectors import load_vectors
 
     return load_vectors(dataset.vectors, limit=dataset.vectors_limit)
 
 
 def _validation(dataset: Dataset) -> list[list[str]]:
-    from hw_utils.data import read_corpus
+    from sodata import read_corpus
 
     return read_corpus(dataset.validation)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from hw_utils.data import Dataset
+from sodata import Dataset
 from tools.grading.base import GradedCheck
 from tools.grading.points import quality_check
 
@@ -55,8 +55,8 @@ class Part2Inputs:
 def load_inputs(dataset: Dataset) -> Part2Inputs:
     """Vectors, validation samples preprocessed with Part 1's ``default_preprocessor`` (each
     distinct text once), and ``collect_vocabulary`` over them."""
-    from hw_utils.data import read_corpus
-    from hw_utils.data.vectors import load_vectors
+    from sodata import read_corpus
+    from sodata.vectors import load_vectors
     from hw_utils.text import default_preprocessor
     from hw_utils.trigram import collect_vocabulary
 
@@ -73,8 +73,8 @@ def load_inputs(dataset: Dataset) -> Part2Inputs:
 def stage_inputs(dataset: Dataset) -> Part2Inputs:
     """Like ``load_inputs`` without any submission code: the validation texts lower-cased (no
     other preprocessing) and their words split into known and unknown with sets, sorted."""
-    from hw_utils.data import read_corpus
-    from hw_utils.data.vectors import load_vectors
+    from sodata import read_corpus
+    from sodata.vectors import load_vectors
 
     vectors = load_vectors(dataset.vectors, limit=dataset.vectors_limit)
     samples = [[text.lower() for text in sample] for sample in read_corpus(dataset.validation)]

@@ -4,7 +4,7 @@ The unit-style checks use the fixed inputs of ``tests/task_tests/part3.py``; the
 trains the submission's model the way ``notebooks/part3_dssm.ipynb`` does (``train_and_score``)
 and is graded only where a quality bar exists (the real data).
 """
-from hw_utils.data import Dataset
+from sodata import Dataset
 from tools.grading.base import GradedCheck
 from tools.grading.points import quality_check
 
@@ -24,7 +24,7 @@ def train_and_score(dataset: Dataset, n_epochs: int | None = None, logdir=None,
     from torch.utils.data import DataLoader
 
     from hw_utils import set_seed
-    from hw_utils.data import read_corpus
+    from sodata import read_corpus
     from hw_utils.dssm import (DssmLikeModel, NTExentLoss, QuestionDuplicatesDataset, Trainer,
                                build_question_pairs, build_vocab, collate_fn, word_vectors)
     from hw_utils.embedding import Embedder

@@ -1,6 +1,6 @@
 """Ground truth for Part 1, computed with the reference solution (``python -m tools.make_gt``)."""
-from hw_utils.data import Dataset, read_corpus
-from hw_utils.data.vectors import load_vectors
+from sodata import Dataset, read_corpus
+from sodata.vectors import load_vectors
 from hw_utils.embedding import Embedder
 from hw_utils.scoring import Scorer
 from hw_utils.text import TextPreprocessor, default_preprocessor

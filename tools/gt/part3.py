@@ -4,7 +4,7 @@ The NT-Xent loss on the fixed input of ``tests/task_tests/part3.py``, computed i
 from the formula, not with ``hw_utils``: an independent value to hold the student's loss against.
 Part 3's Hits@K depend on training; they are graded by the quality bar on the real data instead.
 """
-from hw_utils.data import Dataset
+from sodata import Dataset
 from tests.task_tests.part3 import (NT_XENT_ALPHAS, NT_XENT_DUPLICATES, NT_XENT_QUESTIONS,
                                     nt_xent_reference)
 

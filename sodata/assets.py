@@ -18,7 +18,7 @@ else ``data/``) and returns its path:
 
 ``require_real_data()`` checks that the real data set is in place and otherwise raises
 ``DataMissingError`` naming the missing file, where it must go, and the two ways to get it there.
-Command line: ``python -m hw_utils.data download [NAME ...]`` (``make data``).
+Command line: ``python -m sodata download [NAME ...]`` (``make data``).
 """
 import hashlib
 import http.client
@@ -38,7 +38,7 @@ from pathlib import Path, PurePosixPath
 
 from tqdm.auto import tqdm
 
-from hw_utils.data.datasets import data_dir
+from sodata.datasets import data_dir
 
 MIRROR_ENV = "HW_DATA_MIRROR"
 CHUNK_BYTES = 1 << 20
@@ -129,7 +129,7 @@ class DataMissingError(FileNotFoundError):
 def how_to_get(asset: Asset, target: Path) -> str:
     """The two ways to get ``asset`` to ``target``, as lines for an error message."""
     return (f"Two ways to get it there:\n"
-            f"  1. with network access: `make data` (or `python -m hw_utils.data download "
+            f"  1. with network access: `make data` (or `python -m sodata download "
             f"{asset.name}`) downloads {asset.filename} from {asset.url};\n"
             f"  2. without: copy {target.name} to {target} yourself, or put it in a folder "
             f"(a course mirror), set {MIRROR_ENV}=/that/folder and run `make data`.")

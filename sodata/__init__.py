@@ -10,7 +10,7 @@
 - ``ASSETS``, ``download(name)``, ``download_all()``, ``require_real_data()``: the real data
   (``make data``; ``$HW_DATA_DIR`` is the cache folder, ``$HW_DATA_MIRROR`` a local mirror).
 """
-from hw_utils.data.assets import (
+from sodata.assets import (
     ASSETS,
     Asset,
     AssetError,
@@ -19,9 +19,9 @@ from hw_utils.data.assets import (
     download_all,
     require_real_data,
 )
-from hw_utils.data.datasets import Dataset, data_dir, get_dataset, resolve_dataset_name
-from hw_utils.data.readers import CorpusFormatError, read_corpus, read_validation
-from hw_utils.data.stopwords import english_stopwords
+from sodata.datasets import Dataset, data_dir, get_dataset, resolve_dataset_name
+from sodata.readers import CorpusFormatError, read_corpus, read_validation
+from sodata.stopwords import english_stopwords
 
 __all__ = [
     "ASSETS",
@@ -46,7 +46,7 @@ __all__ = [
 def __getattr__(name: str):
     """``load_vectors`` is imported on first use: gensim takes a second or two to import."""
     if name == "load_vectors":
-        from hw_utils.data.vectors import load_vectors
+        from sodata.vectors import load_vectors
 
         return load_vectors
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,11 +1,11 @@
-"""Command line: ``python -m hw_utils.data {download,standin} ...``."""
+"""Command line: ``python -m sodata {download,standin} ...``."""
 import argparse
 import sys
 from pathlib import Path
 
 
 def _scale(text: str) -> str:
-    from hw_utils.standin import SCALES
+    from sodata.standin import SCALES
 
     if text not in SCALES:
         raise argparse.ArgumentTypeError(f"unknown scale {text!r}: use one of {', '.join(SCALES)}")
@@ -34,7 +34,7 @@ def _knob(text: str) -> tuple[str, int | float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hw_utils.data", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m sodata", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     download = commands.add_parser("download", help="download the real data (make data)")
@@ -53,11 +53,11 @@ def main(argv: list[str] | None = None) -> int:
                          help="output folder (default: data/standin-SCALE)")
     standin.add_argument("--knob", action="append", default=[], metavar="NAME=VALUE",
                          type=_knob, help="override a generator knob, e.g. --knob oov_rate=0.1 "
-                                          "(see hw_utils/standin/config.py)")
+                                          "(see sodata/standin/config.py)")
 
     args = parser.parse_args(argv)
     if args.command == "download":
-        from hw_utils.data.assets import AssetError, DataMissingError, download_all
+        from sodata.assets import AssetError, DataMissingError, download_all
 
         try:
             download_all(args.assets or None)
@@ -66,14 +66,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {message}", file=sys.stderr)
             return 1
     else:
-        from hw_utils.data.datasets import standin_root
-        from hw_utils.standin import generate
+        from sodata.datasets import standin_root
+        from sodata.standin import generate
 
         try:
             out = generate(scale=args.scale, seed=args.seed,
                            out=args.out or standin_root(args.scale, args.seed), **dict(args.knob))
         except (ValueError, OSError) as error:
-            parser.exit(2, f"python -m hw_utils.data standin: error: {error}\n")
+            parser.exit(2, f"python -m sodata standin: error: {error}\n")
         print(f"stand-in data set ready in {out}")
     return 0
 

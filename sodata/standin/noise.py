@@ -4,7 +4,7 @@ Pretrained vectors lack such words (GoogleNews has no ``jqeury`` and no ``getEle
 which is what Part 2's character-trigram model is for: most of these words are spelled like known
 words (a typo, an inflection, two known words glued together), a share are unrelated code tokens.
 """
-from hw_utils.standin.rand import Rand
+from sodata.standin.rand import Rand
 
 KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 NEIGHBOURS = {

@@ -1,9 +1,9 @@
 """The three corpus files: train (duplicate groups), validation and test (ranking rows)."""
 from collections.abc import Iterator
 
-from hw_utils.standin.config import Knobs
-from hw_utils.standin.rand import Rand
-from hw_utils.standin.titles import Intent, TitleMaker, World
+from sodata.standin.config import Knobs
+from sodata.standin.rand import Rand
+from sodata.standin.titles import Intent, TitleMaker, World
 
 # Share of train rows with 2, 3, 4, 5 and 6 duplicate questions.
 GROUP_SIZES = (2, 3, 4, 5, 6)

@@ -12,5 +12,5 @@
                       ``evaluate``).
 - ``comparison``:     every method trained and scored on one data set, the table and the plot.
 
-Import the submodules directly (``from hw_utils.bonus.char_lstm import CharBiLSTM``).
+Import the submodules directly (``from tools.bonus.char_lstm import CharBiLSTM``).
 """

@@ -14,11 +14,11 @@ import re
 from dataclasses import dataclass
 from itertools import accumulate
 
-from hw_utils.standin.config import Knobs
-from hw_utils.standin.lexicon import (ACTIONS, API_SUFFIXES, API_VERBS, CONTEXT, DOMAINS,
+from sodata.standin.config import Knobs
+from sodata.standin.lexicon import (ACTIONS, API_SUFFIXES, API_VERBS, CONTEXT, DOMAINS,
                                       ENGLISH_CLUSTERS, ERRORS, MODIFIERS, OBJECTS, PREPOSITIONS, PROBLEMS, TOPICS, VERSIONS)
-from hw_utils.standin.noise import oov_variant, typo
-from hw_utils.standin.rand import Rand, zipf_cumulative
+from sodata.standin.noise import oov_variant, typo
+from sodata.standin.rand import Rand, zipf_cumulative
 
 OPENERS = ["How to", "How do I", "How can I", "How do you", "How would I", "How should I",
            "Best way to", "Easiest way to", "Simplest way to", "Is there a way to", "Any way to",

@@ -5,7 +5,7 @@
 gives the course's results offline and without ``nltk.download('stopwords')``.
 
 ``english_stopwords()`` (``source='auto'``) reads NLTK's corpus when NLTK finds it (its usual
-places, ``$NLTK_DATA``, or ``data/nltk_data`` after ``python -m hw_utils.data download stopwords``)
+places, ``$NLTK_DATA``, or ``data/nltk_data`` after ``python -m sodata download stopwords``)
 and the shipped copy otherwise. Newer ``nltk_data`` releases extend the English list (contractions
 such as "he'd", "they're"); when the installed list differs from the shipped one, a warning says
 so, and ``source='shipped'`` gives the course's list everywhere. ``stopwords_source()`` tells
@@ -16,7 +16,7 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from hw_utils.data.datasets import data_dir
+from sodata.datasets import data_dir
 
 SHIPPED_LIST = Path(__file__).with_name("english_stopwords.txt")
 SOURCES = ("auto", "nltk", "shipped")
@@ -46,7 +46,7 @@ def _load(source: str) -> tuple[frozenset[str], str]:
         if source == "nltk":
             raise LookupError(
                 "NLTK's stopwords corpus is not installed: run `python -m nltk.downloader "
-                "stopwords` or `python -m hw_utils.data download stopwords` (both need the "
+                "stopwords` or `python -m sodata download stopwords` (both need the "
                 "network), or use english_stopwords(source='shipped')")
         return shipped, str(SHIPPED_LIST)
     words, location = found

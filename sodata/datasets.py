@@ -5,7 +5,7 @@ from pathlib import Path
 
 STANDIN_SCALES = ("tiny", "sample", "full")
 DATASET_NAMES = (*STANDIN_SCALES, "real")
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def data_dir() -> Path:
@@ -45,7 +45,7 @@ def standin_root(scale: str, seed: int = 0) -> Path:
 
 def real_data_present() -> bool:
     """Whether every file of the real data set is in the cache folder."""
-    from hw_utils.data.assets import DataMissingError, require_real_data
+    from sodata.assets import DataMissingError, require_real_data
 
     try:
         require_real_data()
@@ -74,7 +74,7 @@ def get_dataset(name: str | None = None, seed: int = 0, generate: bool = True) -
     """
     name = resolve_dataset_name(name)
     if name == "real":
-        from hw_utils.data.assets import require_real_data
+        from sodata.assets import require_real_data
 
         root = data_dir() / "stackoverflow"
         vectors = data_dir() / "GoogleNews-vectors-negative300.bin.gz"
@@ -83,7 +83,7 @@ def get_dataset(name: str | None = None, seed: int = 0, generate: bool = True) -
                        vectors, 500_000, is_standin=False)
     root = standin_root(name, seed)
     if generate:
-        from hw_utils.standin import generate as generate_standin
+        from sodata.standin import generate as generate_standin
 
         generate_standin(scale=name, seed=seed, out=root)
     return Dataset(name, root, root / "train.tsv", root / "validation.tsv", root / "test.tsv",

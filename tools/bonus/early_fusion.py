@@ -24,8 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from hw_utils.bonus.dssm_variants import WordVectorsMixin
-from hw_utils.bonus.ranking import ModelEmbedder
+from tools.bonus.dssm_variants import WordVectorsMixin
+from tools.bonus.ranking import ModelEmbedder
 
 
 class EarlyFusionModel(WordVectorsMixin, nn.Module):

@@ -12,19 +12,19 @@ run on. ``generate(scale, seed, out)`` writes into ``out``:
 - ``manifest.json``: scale, seed, generator version, knobs, row counts, each file's sha256.
 
 Same scale, seed and knobs give byte-identical files. The numbers measured on the stand-in are not
-the real data's. Knobs: see ``hw_utils.standin.config.Knobs``.
+the real data's. Knobs: see ``sodata.standin.config.Knobs``.
 """
 import sys
 import time
 from pathlib import Path
 
-from hw_utils.data.assets import sha256sum
-from hw_utils.standin.config import GENERATOR_VERSION, SCALES, VECTOR_SIZE, Knobs, make_knobs
-from hw_utils.standin.corpus import NegativePool, ranking_rows, train_rows
-from hw_utils.standin.rand import Rand, make_rng
-from hw_utils.standin.titles import World
-from hw_utils.standin.vectors import background_corpus, train_vectors, write_vectors
-from hw_utils.standin.writer import (atomic_folder, check_destination, is_complete,
+from sodata.assets import sha256sum
+from sodata.standin.config import GENERATOR_VERSION, SCALES, VECTOR_SIZE, Knobs, make_knobs
+from sodata.standin.corpus import NegativePool, ranking_rows, train_rows
+from sodata.standin.rand import Rand, make_rng
+from sodata.standin.titles import World
+from sodata.standin.vectors import background_corpus, train_vectors, write_vectors
+from sodata.standin.writer import (atomic_folder, check_destination, is_complete,
                                      locked, write_manifest, write_rows)
 
 VECTORS_FILE = "standin-vectors-negative300.bin.gz"

@@ -11,10 +11,10 @@ import shutil
 import zlib
 from pathlib import Path
 
-from hw_utils.standin.config import VECTOR_SIZE, Knobs
-from hw_utils.standin.lexicon import ENGLISH_CLUSTERS
-from hw_utils.standin.rand import Rand
-from hw_utils.standin.titles import GLUE, TEMPLATE_WORDS, TitleMaker, World
+from sodata.standin.config import VECTOR_SIZE, Knobs
+from sodata.standin.lexicon import ENGLISH_CLUSTERS
+from sodata.standin.rand import Rand
+from sodata.standin.titles import GLUE, TEMPLATE_WORDS, TitleMaker, World
 
 # Like GoogleNews, the vectors lack a few of the most frequent function words.
 MISSING_WORDS = frozenset({"a", "to", "and", "of"})

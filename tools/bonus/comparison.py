@@ -3,7 +3,7 @@
 ``Comparison(dataset, settings)`` reads and preprocesses the data once and keeps what several
 methods share (the word vectors, Part 2's known words, Part 3's tokenizer, pairs and model).
 Each ``run_<method>()`` trains one method, scores it on the validation samples with Part 1's
-ranking rule (``hw_utils.bonus.ranking.evaluate``) and returns a ``MethodResult``;
+ranking rule (``tools.bonus.ranking.evaluate``) and returns a ``MethodResult``;
 ``METHODS`` lists them in the table's order with the method each one extends.
 
 ``results_table`` and ``plot_hits`` turn the results into the comparison table and the
@@ -20,16 +20,16 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from hw_utils.bonus.baselines import Bm25Ranker, TfidfRanker
-from hw_utils.bonus.char_lstm import (CharBiLSTM, CharTokenizer, TrainCharDataset,
+from tools.bonus.baselines import Bm25Ranker, TfidfRanker
+from tools.bonus.char_lstm import (CharBiLSTM, CharTokenizer, TrainCharDataset,
                                       char_collate_fn, infer_char_vectors)
-from hw_utils.bonus.dssm_variants import BiLstmDssm, MlpHeadDssm
-from hw_utils.bonus.early_fusion import EarlyFusionModel, FusionReranker, InBatchPairLoss
-from hw_utils.bonus.full_dssm import NgramFeaturizer
-from hw_utils.bonus.ranking import TABLE_KS, ModelEmbedder, PairScorer, evaluate
-from hw_utils.bonus.trigram_cosine import CosineLoss, rescale
-from hw_utils.data import Dataset, read_corpus
-from hw_utils.data.vectors import load_vectors
+from tools.bonus.dssm_variants import BiLstmDssm, MlpHeadDssm
+from tools.bonus.early_fusion import EarlyFusionModel, FusionReranker, InBatchPairLoss
+from tools.bonus.full_dssm import NgramFeaturizer
+from tools.bonus.ranking import TABLE_KS, ModelEmbedder, PairScorer, evaluate
+from tools.bonus.trigram_cosine import CosineLoss, rescale
+from sodata import Dataset, read_corpus
+from sodata.vectors import load_vectors
 from hw_utils.dssm import (DssmLikeModel, NTExentLoss, QuestionDuplicatesDataset,
                            build_question_pairs, build_vocab, collate_fn, word_vectors)
 from hw_utils.dssm import Trainer as PairTrainer
