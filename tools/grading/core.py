@@ -1,0 +1,378 @@
+"""Grading: hidden data, inputs, the reference's side, one sandbox per check and submission.
+
+``Grader(config)`` prepares what every submission is graded against, once:
+
+1. a seed (``config.seed``, else a random one; recorded in every report) and the stand-in
+   generated with it into a folder only the grader can read (``sodata.standin.generate``);
+2. each check's inputs: ``make_inputs(data, random.Random(f"{seed}:{check.name}"))``;
+3. the reference's side, in one trusted process (``tools.grading.reference``): expected values,
+   the reference's time per check (the submission gets ``time_factor`` times as much), and the
+   modules each check needs. A check the reference itself fails is void (worth nothing, noted).
+
+``grade_many(submissions)`` copies every submission first, then runs each check of each
+submission in a sandbox of its own (``tools.grading.sandbox``: two runs, outputs sent back raw),
+judges in this process (``tools.grading.judging``) and writes a submission's reports only when
+all its sandboxes are gone.
+"""
+from __future__ import annotations
+
+import compileall
+import dataclasses
+import datetime
+import importlib
+import json
+import os
+import random
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tools.grading import judging, sandbox
+from tools.grading.points import allocate
+from tools.grading.report import CheckResult, Report, one_line, write_csv, write_reports
+from tools.grading.submissions import SubmissionError, list_batch, snapshot
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# The grader's own code the sandbox needs (the entry point), from this repository.
+GRADER_CODE = ("tools/__init__.py", "tools/grading")
+SANDBOX_TRUSTED, SANDBOX_SUBMISSION = "/grader/trusted", "/grader/submission"
+SANDBOX_DATA, SANDBOX_SPEC = "/grader/data", "/grader/spec.json"
+CHILD = ("import sys; sys.path.insert(0, sys.argv[1]); from tools.grading.child import main; "
+         "main(sys.argv[2:])")
+
+
+class GraderError(RuntimeError):
+    """The grader cannot grade at all (the reference's process failed, a bad registry)."""
+
+
+@dataclass
+class GraderConfig:
+    dataset: str = "tiny"  # stand-in scale (tiny, sample, full) generated with the seed, or real
+    seed: int | None = None  # None: a random seed
+    registry: str = "tests.task_tests.checks:CHECKS"  # module:attribute, a list of Check
+    root: Path = REPO_ROOT  # holds the reference hw_utils and the trusted code below
+    trusted: tuple[str, ...] = ("tests/__init__.py", "tests/task_tests", "sodata")
+    out_dir: Path = REPO_ROOT / "dist" / "grading"
+    runs: int = 2  # runs of each check, compared for reproducibility
+    jobs: int = 0  # sandboxes at once (0: cores // runs)
+    unsafe: bool = False  # no sandbox (only where none can start; reports say so)
+    time_factor: float = 100.0  # x the reference's time
+    min_seconds: float = 5.0  # the least time a check's observe gets
+    import_seconds: float = 20.0  # interpreter start, imports (torch: ~2 s) and hw_utils import
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    reference_timeout: float = 900.0
+    quiet: bool = False
+
+
+@dataclass
+class Plan:
+    """What one check needs in a sandbox, the same for every submission."""
+
+    check: Any
+    inputs: Any
+    expected: Any
+    spec: Path
+    limits: sandbox.Limits
+    max_points: float
+    void: str = ""  # why the check is void (the reference fails it)
+
+
+def load_checks(registry: str) -> list:
+    module_name, _, attribute = registry.partition(":")
+    try:
+        checks = list(getattr(importlib.import_module(module_name), attribute or "CHECKS"))
+    except (ImportError, AttributeError) as error:
+        raise GraderError(f"cannot load the checks {registry!r}: {error}") from None
+    names = [check.name for check in checks]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise GraderError(f"two checks share a name: {duplicates}")
+    if not checks:
+        raise GraderError(f"{registry!r} holds no checks")
+    return checks
+
+
+def hidden_dataset(scale: str, seed: int, into: Path):
+    """The data set graded on: a stand-in generated with ``seed`` into ``into`` (or the real
+    data, whose inputs are still sampled with the seed)."""
+    from sodata import Dataset, get_dataset
+    from sodata.standin import VECTORS_FILE, generate
+
+    if scale == "real":
+        return get_dataset("real")
+    root = generate(scale=scale, seed=seed, out=into / f"standin-{scale}")
+    return Dataset(scale, root, root / "train.tsv", root / "validation.tsv", root / "test.tsv",
+                   root / VECTORS_FILE, None, is_standin=True)
+
+
+def _copy_tree(sources: list[tuple[Path, str]], into: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+    for source, relative in sources:
+        target = into / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=ignore, dirs_exist_ok=True)
+        elif source.is_file():
+            shutil.copy2(source, target)
+        else:
+            raise GraderError(f"trusted code {source} not found")
+
+
+class Grader:
+    """Grades submissions against one hidden data set; see the module's docstring."""
+
+    def __init__(self, config: GraderConfig, data=None):
+        if not config.unsafe:
+            sandbox.probe()
+        self.config = config
+        self.seed = config.seed if config.seed is not None else secrets.randbelow(2**31)
+        self.private = Path(tempfile.mkdtemp(prefix="grader-"))
+        try:
+            self._prepare(data)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        shutil.rmtree(self.private, ignore_errors=True)
+
+    def __enter__(self) -> Grader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -------------------------------------------------------------------------- preparing
+
+    def _log(self, message: str) -> None:
+        if not self.config.quiet:
+            print(f"grader: {message}", file=sys.stderr, flush=True)
+
+    def _prepare(self, data) -> None:
+        config = self.config
+        started = time.perf_counter()
+        self.notes: list[str] = []
+        self.trusted = self.private / "trusted"
+        _copy_tree([(REPO_ROOT / p, p) for p in GRADER_CODE]
+                   + [(config.root / p, p) for p in config.trusted], self.trusted)
+        compileall.compile_dir(self.trusted, quiet=1, workers=1)
+        sys.path.insert(0, str(config.root))  # the registry: the trusted copy is the sandbox's
+        try:
+            checks = load_checks(config.registry)
+        finally:
+            sys.path.remove(str(config.root))
+        self.data = data if data is not None else hidden_dataset(
+            config.dataset, self.seed, self.private / "data")
+        self._log(f"data: '{config.dataset}' generated with seed {self.seed} "
+                  f"({time.perf_counter() - started:.1f} s)")
+        inputs = {c.name: c.make_inputs(self.data, random.Random(f"{self.seed}:{c.name}"))
+                  for c in checks}
+        reference = self._reference(checks, inputs)
+        self._log(f"reference: {len(checks)} checks ({time.perf_counter() - started:.1f} s)")
+        self.plans = self._plans(checks, inputs, reference)
+
+    def _reference(self, checks: list, inputs: dict) -> dict:
+        job = self.private / "reference-in.json"
+        out = self.private / "reference-out.json"
+        job.write_text(json.dumps({"registry": self.config.registry, "checks": [
+            {"check": c.name, "inputs": inputs[c.name]} for c in checks]}), encoding="utf-8")
+        env = {**_child_env(self.data.name, str(self.data.root)),
+               "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+               "PYTHONPATH": os.pathsep.join([str(self.config.root), str(REPO_ROOT)])}
+        try:
+            done = subprocess.run([sys.executable, "-s", "-P", "-m", "tools.grading.reference",
+                                   str(job), str(out)], env=env, cwd=self.private,
+                                  capture_output=True, text=True,
+                                  timeout=self.config.reference_timeout)
+        except subprocess.TimeoutExpired:
+            raise GraderError(f"the reference's run took longer than "
+                              f"{self.config.reference_timeout:g} s") from None
+        if done.returncode != 0 or not out.is_file():
+            raise GraderError(f"the reference's run failed:\n{done.stderr[-4000:]}")
+        return json.loads(out.read_text(encoding="utf-8"))
+
+    def _plans(self, checks: list, inputs: dict, reference: dict) -> dict[str, Plan]:
+        config = self.config
+        preload = set(reference["base"])
+        plans, void = {}, {}
+        specs = self.private / "specs"
+        specs.mkdir()
+        for check in checks:
+            ref = reference["checks"][check.name]
+            if "error" in ref:
+                void[check.name] = f"the reference fails it: {ref['error']}"
+            else:
+                try:
+                    check.verdict(ref["outputs"], ref["expected"], inputs[check.name])
+                except Exception as failure:
+                    void[check.name] = f"the reference fails it: {one_line(str(failure), 300)}"
+            if check.name in void:
+                self.notes.append(f"{check.name} is void (worth nothing): {void[check.name]}; "
+                                  f"a grader problem, tell the course's maintainers")
+            preload |= set(ref.get("needs", []))
+            seconds = ref.get("seconds", check.reference_seconds)
+            observe = max(config.min_seconds, config.time_factor * seconds)
+            limits = dataclasses.replace(config.limits, seconds=config.import_seconds + observe,
+                                         first_frame_seconds=config.import_seconds)
+            spec = specs / f"{check.name}.json"
+            spec.write_text(json.dumps({
+                "check": check.name, "registry": config.registry, "inputs": inputs[check.name],
+                "preload": sorted(preload), "modules": ref.get("modules", ["hw_utils"]),
+                "limits": {"address_space_bytes": limits.address_space_bytes,
+                           "file_bytes": limits.file_bytes, "processes": limits.processes},
+            }), encoding="utf-8")
+            plans[check.name] = Plan(check, inputs[check.name], ref.get("expected"), spec, limits,
+                                     0.0, void.get(check.name, ""))
+        points = allocate((c.name, c.part, c.weight, c.name not in void) for c in checks)
+        for name, plan in plans.items():
+            plan.max_points = points[name]
+        return plans
+
+    # ---------------------------------------------------------------------------- grading
+
+    def _sandbox(self, plan: Plan, package: Path) -> sandbox.Outcome:
+        if self.config.unsafe:
+            layout = sandbox.Layout(mounts=(), env=_child_env(self.data.name,
+                                                              str(self.data.root)),
+                                    workdir=str(package.parent / "tmp"))
+            (package.parent / "tmp").mkdir(exist_ok=True)
+            command = [sys.executable, "-s", "-P", "-c", CHILD, str(self.trusted), str(plan.spec),
+                       str(package)]
+        else:
+            layout = sandbox.Layout(mounts=((self.trusted, SANDBOX_TRUSTED),
+                                            (package, SANDBOX_SUBMISSION),
+                                            (self.data.root, SANDBOX_DATA),
+                                            (plan.spec, SANDBOX_SPEC)),
+                                    env=_child_env(self.data.name, SANDBOX_DATA))
+            command = [sys.executable, "-s", "-P", "-c", CHILD, SANDBOX_TRUSTED, SANDBOX_SPEC,
+                       SANDBOX_SUBMISSION]
+        return sandbox.run(command, layout, plan.limits, self.config.runs,
+                           unsafe=self.config.unsafe)
+
+    def _grade_check(self, plan: Plan, package: Path, skip: dict) -> CheckResult:
+        check = plan.check
+        base = dict(name=check.name, part=check.part, max_points=plan.max_points,
+                    limit_seconds=round(plan.limits.seconds, 1))
+        if plan.void:
+            return CheckResult(status="void", points=0.0, reason=plan.void,
+                               error_type="GraderError", **base)
+        if skip.get("import"):
+            return CheckResult(status="fail", points=0.0, error_type="ImportTimeout",
+                               reason=f"not run: {skip['import']}", **base)
+        outcome = self._sandbox(plan, package)
+        runs = [judging.judge_run(check, frames, outcome, plan.expected, plan.inputs,
+                                  plan.limits, self.config.import_seconds)
+                for frames in outcome.frames]
+        passed, kind, reason, trace, agree = judging.combine(runs)
+        if all(run.error_type == "ImportTimeout" for run in runs):
+            skip["import"] = f"importing hw_utils took longer than " \
+                             f"{self.config.import_seconds:g} s in {check.name}"
+        if outcome.output_bytes > plan.limits.output_tail_bytes:
+            reason = (reason + "; " if reason else "") + (
+                f"printed {outcome.output_bytes:,} bytes (the last "
+                f"{plan.limits.output_tail_bytes >> 10} KB kept)")
+        return CheckResult(status="pass" if passed else "fail",
+                           points=plan.max_points if passed else 0.0, reason=reason,
+                           error_type=kind, seconds=round(outcome.seconds, 2), runs_agree=agree,
+                           output_tail=outcome.output_tail, output_bytes=outcome.output_bytes,
+                           traceback=trace, **base)
+
+    def grade_many(self, submissions: list[tuple[str, Path]], write: bool = True
+                   ) -> list[Report | tuple[str, str]]:
+        """Grade ``(name, path)`` submissions; (name, reason) for one that cannot be graded.
+        Every submission is copied before any code runs."""
+        names = [name for name, _ in submissions]
+        if len(set(names)) != len(names):
+            raise SubmissionError(f"two submissions share a name: {sorted(names)}")
+        packages: dict[str, Path | str] = {}
+        for index, (name, path) in enumerate(submissions):
+            try:
+                packages[name] = snapshot(Path(path), self.private / "submissions" / str(index))
+            except (SubmissionError, OSError) as error:
+                packages[name] = f"{type(error).__name__}: {error}"
+        graded = [(name, path) for name, path in submissions if isinstance(packages[name], Path)]
+        results: dict[str, dict[str, CheckResult]] = {name: {} for name, _ in graded}
+        skips: dict[str, dict] = {name: {} for name, _ in graded}
+        started = {name: time.perf_counter() for name, _ in graded}
+        reports: dict[str, Report] = {}
+        lock = threading.Lock()
+
+        def one(task: tuple[str, Plan]) -> None:
+            name, plan = task
+            result = self._grade_check(plan, packages[name], skips[name])
+            self._log(f"[{name}] {plan.check.name}: {result.status} ({result.seconds:.1f} s)")
+            with lock:
+                results[name][plan.check.name] = result
+                if len(results[name]) < len(self.plans):
+                    return
+            report = self._report(name, dict(graded)[name], results[name],
+                                  time.perf_counter() - started[name])
+            if write:  # every sandbox of this submission is gone: run() returns after that
+                write_reports(report, self.config.out_dir / name)
+            reports[name] = report
+
+        tasks = [(name, plan) for name, _ in graded for plan in self.plans.values()]
+        jobs = self.config.jobs or max(1, (os.cpu_count() or 1) // self.config.runs)
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(one, tasks))
+        return [reports[name] if isinstance(packages[name], Path) else (name, packages[name])
+                for name, _ in submissions]
+
+    def grade(self, submission: Path | None = None, name: str | None = None,
+              write: bool = True) -> Report:
+        """Grade one submission (a folder holding hw_utils/, hw_utils/ itself, or a zip;
+        ``None``: the reference)."""
+        path = Path(submission) if submission is not None else self.config.root
+        name = name or ("reference" if submission is None else
+                        (path.parent.name if path.name == "hw_utils" else path.stem))
+        [outcome] = self.grade_many([(name, path)], write=write)
+        if not isinstance(outcome, Report):
+            raise SubmissionError(outcome[1])
+        return outcome
+
+    def _report(self, name: str, path: Path, results: dict[str, CheckResult],
+                seconds: float) -> Report:
+        notes = list(self.notes)
+        if self.config.unsafe:
+            notes.insert(0, "graded WITHOUT a sandbox (--unsafe): the submission's code could "
+                            "read and change the grader's files; do not trust this grade")
+        nondeterministic = [r.name for r in results.values() if r.runs_agree is False]
+        if nondeterministic:
+            notes.append("outputs differed between the two runs of: "
+                         + ", ".join(nondeterministic))
+        return Report(name=name, submission=str(path), dataset=self.config.dataset,
+                      seed=self.seed, results=[results[n] for n in self.plans],
+                      sandboxed=not self.config.unsafe, notes=notes, seconds=seconds,
+                      graded_at=datetime.datetime.now().isoformat(timespec="seconds"))
+
+
+def _child_env(dataset: str, data_dir: str) -> dict[str, str]:
+    return {"HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "TQDM_DISABLE": "1",
+            "MPLBACKEND": "Agg", "CUDA_VISIBLE_DEVICES": "", "HW_DATASET": dataset,
+            "HW_DATA_DIR": data_dir, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1"}
+
+
+def grade(submission: Path | None, config: GraderConfig) -> Report:
+    """Grade one submission folder, hw_utils folder or zip (``None``: the reference) and write
+    its reports; the API the release validation calls."""
+    with Grader(config) as grader:
+        return grader.grade(submission)
+
+
+def grade_batch(folder: Path, config: GraderConfig) -> list[Report | tuple[str, str]]:
+    """Grade every sub-folder and zip of ``folder``; write each report and ``scores.csv``."""
+    submissions = [(path.stem, path) for path in list_batch(folder)]
+    with Grader(config) as grader:
+        outcomes = grader.grade_many(submissions)
+    write_csv(outcomes, config.out_dir / "scores.csv")
+    return outcomes
