@@ -19,6 +19,7 @@ from __future__ import annotations
 import compileall
 import dataclasses
 import datetime
+import hashlib
 import importlib
 import json
 import os
@@ -113,6 +114,18 @@ def hidden_dataset(scale: str, seed: int, into: Path):
                    root / VECTORS_FILE, None, is_standin=True)
 
 
+def fingerprint(folder: Path) -> str:
+    """sha256 over the relative paths, modes and contents of every file under ``folder``."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            digest.update(f"{path.relative_to(folder)}\0{path.stat().st_mode:o}\0".encode())
+            with path.open("rb") as stream:
+                while chunk := stream.read(2**20):
+                    digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _copy_tree(sources: list[tuple[Path, str]], into: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
     for source, relative in sources:
@@ -178,6 +191,7 @@ class Grader:
         reference = self._reference(checks, inputs)
         self._log(f"reference: {len(checks)} checks ({time.perf_counter() - started:.1f} s)")
         self.plans = self._plans(checks, inputs, reference)
+        self.shared = {path: fingerprint(path) for path in (self.trusted, self.data.root)}
 
     def _reference(self, checks: list, inputs: dict) -> dict:
         job = self.private / "reference-in.json"
@@ -299,14 +313,17 @@ class Grader:
             except (SubmissionError, OSError) as error:
                 packages[name] = f"{type(error).__name__}: {error}"
         graded = [(name, path) for name, path in submissions if isinstance(packages[name], Path)]
+        prints = {name: fingerprint(packages[name]) for name, _ in graded}
         results: dict[str, dict[str, CheckResult]] = {name: {} for name, _ in graded}
         skips: dict[str, dict] = {name: {} for name, _ in graded}
-        started = {name: time.perf_counter() for name, _ in graded}
+        started: dict[str, float] = {}  # when a submission's first check began
         reports: dict[str, Report] = {}
         lock = threading.Lock()
 
         def one(task: tuple[str, Plan]) -> None:
             name, plan = task
+            with lock:
+                started.setdefault(name, time.perf_counter())
             result = self._grade_check(plan, packages[name], skips[name])
             self._log(f"[{name}] {plan.check.name}: {result.status} ({result.seconds:.1f} s)")
             with lock:
@@ -314,7 +331,8 @@ class Grader:
                 if len(results[name]) < len(self.plans):
                     return
             report = self._report(name, dict(graded)[name], results[name],
-                                  time.perf_counter() - started[name])
+                                  time.perf_counter() - started[name],
+                                  fingerprint(packages[name]) != prints[name])
             if write:  # every sandbox of this submission is gone: run() returns after that
                 write_reports(report, self.config.out_dir / name)
             reports[name] = report
@@ -323,6 +341,10 @@ class Grader:
         jobs = self.config.jobs or max(1, (os.cpu_count() or 1) // self.config.runs)
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             list(pool.map(one, tasks))
+        changed = [str(path) for path, digest in self.shared.items() if fingerprint(path) != digest]
+        if changed:  # read-only mounts make this impossible: never hand out such grades quietly
+            raise GraderError(f"files every submission is graded with changed during grading "
+                              f"({', '.join(changed)}): the sandbox did not hold; grades void")
         return [reports[name] if isinstance(packages[name], Path) else (name, packages[name])
                 for name, _ in submissions]
 
@@ -339,8 +361,13 @@ class Grader:
         return outcome
 
     def _report(self, name: str, path: Path, results: dict[str, CheckResult],
-                seconds: float) -> Report:
+                seconds: float, tampered: bool) -> Report:
         notes = list(self.notes)
+        if tampered:  # its own read-only copy changed: no result of it can be trusted
+            notes.insert(0, "Tampering: the submission's copy changed while it was graded; "
+                            "every check fails")
+            for result in results.values():
+                result.status, result.points, result.error_type = "fail", 0.0, "Tampering"
         if self.config.unsafe:
             notes.insert(0, "graded WITHOUT a sandbox (--unsafe): the submission's code could "
                             "read and change the grader's files; do not trust this grade")

@@ -43,6 +43,15 @@ def decode(frame: Frame) -> dict | None:
     return message if isinstance(message, dict) else None
 
 
+def follows_protocol(messages: list[dict | None]) -> bool:
+    """What tools/grading/child.py sends: ``imported``, then ``outputs`` or ``error``."""
+    if len(messages) > 2 or any(m is None for m in messages):
+        return False
+    if messages and messages[0] != {"event": "imported"}:
+        return False
+    return len(messages) < 2 or messages[1].get("event") in ("outputs", "error")
+
+
 def _text(value, limit: int = 4000) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
@@ -51,7 +60,11 @@ def judge_run(check, frames: list[Frame], outcome: Outcome, expected, inputs,
               limits: Limits, import_seconds: float) -> RunVerdict:
     """One run's verdict from its frames (and why the sandbox ended, if it was killed)."""
     messages = [decode(frame) for frame in frames]
-    final = next((m for m in messages if m and m.get("event") in ("outputs", "error")), None)
+    if not follows_protocol(messages):
+        return RunVerdict(False, "Tampering", (
+            f"its result channel carried {len(messages)} frame(s) the grader's entry point never "
+            f"sends: the submission's code wrote to the grader's channel"))
+    final = messages[1] if len(messages) == 2 else None
     if final is None:
         if outcome.killed:
             kind, text = KILLED[outcome.killed]
@@ -59,8 +72,6 @@ def judge_run(check, frames: list[Frame], outcome: Outcome, expected, inputs,
                 seconds=round(limits.seconds, 1), import_seconds=round(import_seconds, 1),
                 processes=limits.processes, memory_mb=limits.memory_bytes >> 20,
                 output_mb=limits.output_bytes >> 20, channel_mb=limits.channel_bytes >> 20))
-        if any(m is None for m in messages):
-            return RunVerdict(False, "ResultError", "sent a result the grader cannot read")
         return RunVerdict(False, "Exit", "the process ended before returning a result "
                                          "(os._exit, a crash, or a signal)")
     if final["event"] == "error":
