@@ -15,6 +15,7 @@ from sklearn.model_selection import train_test_split
 from torch.utils.data import DataLoader
 
 from hw_utils import recipes, set_seed
+from hw_utils.ranking import as_dict, embed_texts
 from hw_utils.dssm import (DssmLikeModel, NTExentLoss, QuestionDuplicatesDataset, Trainer as
                            DssmTrainer, collate_fn as pairs_collate_fn)
 from hw_utils.text import TextPreprocessor, TextTokenizer
@@ -139,3 +140,30 @@ def dssm_word_vectors(model: DssmLikeModel, tokenizer: TextTokenizer,
     weights = model.embeddings.weight.detach().cpu().numpy()
     return {word: weights[index] for word, index in tokenizer.word_to_index.items()
             if seen is None or index in seen}
+
+
+class MeanVectorRanker:
+    """A bonus-style ranker: ``embed(texts)`` = the mean of the word vectors of each text."""
+
+    def __init__(self, vectors: Any, dim: int):
+        self.vectors, self.dim = as_dict(vectors), dim
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return embed_texts(self.vectors, texts, self.dim, normalize=True)
+
+
+def baseline_ranker(part: str, inputs: dict) -> MeanVectorRanker:
+    """What a bonus item extends, trained by the reference on the bonus check's ``inputs``:
+    ``part2`` (word2vec + trigram vectors for unknown words) or ``part3`` (the DSSM)."""
+    from sodata import load_vectors, read_corpus
+
+    vectors = load_vectors(inputs["vectors"], limit=inputs["vectors_limit"])
+    if part == "part2":
+        texts = [text for row in preprocess_rows(inputs["validation"]) for text in row]
+        known, unknown = split_vocabulary(texts, vectors)
+        tokenizer, model, _ = train_trigram_model(known, vectors)
+        return MeanVectorRanker(with_oov_vectors(known, unknown, vectors, model, tokenizer),
+                                vectors.vector_size)
+    rows = preprocess_rows(read_corpus(inputs["train"])[:inputs["train_rows"]])
+    tokenizer, model, _, seen = train_dssm(rows)
+    return MeanVectorRanker(dssm_word_vectors(model, tokenizer, seen), recipes.PART3_DIM)
