@@ -49,25 +49,19 @@ SOLUTION_TAG = "solution"
 # Which part a solution region belongs to, for the stub's message: file (glob) -> part, or
 # file -> {class or function name: part}.
 PARTS: dict[str, str | dict[str, str]] = {
-    "hw_utils/text.py": {"TextPreprocessor": "Part 1", "default_preprocessor": "Part 1",
-                         "TextTokenizer": "Part 3", "*": "Part 1"},
+    "hw_utils/text.py": {"TextPreprocessor": "Part 1", "TextTokenizer": "Part 3"},
     "hw_utils/embedding.py": "Part 1",
     "hw_utils/scoring.py": "Part 1",
     "hw_utils/trigram.py": "Part 2",
     "hw_utils/dssm.py": "Part 3",
-    "hw_utils/bonus.py": "Part 4 (bonus)",
-    "hw_utils/bonus/*": "Part 4 (bonus)",
     "notebooks/part1_*": "Part 1",
     "notebooks/part2_*": "Part 2",
     "notebooks/part3_*": "Part 3",
     "notebooks/part4_*": "Part 4 (bonus)",
 }
 
-# What the release holds besides hw_utils/ and notebooks/ (copied when present).
-TOP_LEVEL_FILES = ("test_gt.json", "environment.yml", "pyproject.toml", ".gitignore")
-TESTS_SHIPPED = ("tests/__init__.py", "tests/task_tests")
-TOOLS_SHIPPED = ("tools/__init__.py", "tools/submission.py", "sodata")
-STUDENT_README = REPO_ROOT / "student" / "README.md"
+STUDENT_DIR = "student"  # its files go to the release's root as they are
+MANIFEST = "SHIPS"  # student/SHIPS: the repository's paths the release holds
 # Makefile targets students use; the rest (check, student, gt, bench, ...) are instructor-only.
 STUDENT_TARGETS = ("help", "setup", "lab", "data", "standin", "submission", "clean")
 SKIPPED_NAMES = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store")
@@ -350,6 +344,32 @@ class BuildReport:
                 f"regions replaced in hw_utils/, {self.notebook_cells} in notebooks/")
 
 
+def shipped_paths(root: Path) -> list[str]:
+    """The repository paths ``student/SHIPS`` lists (a trailing ``/``: a folder)."""
+    manifest = root / STUDENT_DIR / MANIFEST
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _ship(source: Path, relative: str, staging: Path, report: "BuildReport") -> None:
+    """Copy one file into the release, solutions replaced by stubs."""
+    target = staging / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.suffix == ".py":
+        text, count = strip_solutions(source.read_text(encoding="utf-8"), relative)
+        target.write_text(text, encoding="utf-8")
+        report.regions += count
+    elif source.suffix == ".ipynb":
+        notebook = nbformat.read(source, as_version=4)
+        report.notebook_cells += strip_notebook(notebook, relative)
+        nbformat.write(notebook, target)
+    elif relative == "Makefile":
+        target.write_text(student_makefile(source.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        _copy_file(source, target)
+    report.files += 1
+
+
 def build(out: Path, root: Path | None = None) -> BuildReport:
     """Write the student release of the reference at ``root`` into ``out`` (replaced)."""
     out, root = out.resolve(), (root or REPO_ROOT).resolve()
@@ -361,43 +381,19 @@ def build(out: Path, root: Path | None = None) -> BuildReport:
     staging = Path(tempfile.mkdtemp(prefix=".release-", dir=out.parent))
     report = BuildReport(out)
     try:
-        for source in sorted((root / "hw_utils").rglob("*")):
-            relative = source.relative_to(root)
-            if not source.is_file() or not _shipped(relative):
-                continue
-            target = staging / relative
-            if source.suffix == ".py":
-                text, count = strip_solutions(source.read_text(encoding="utf-8"),
-                                              relative.as_posix())
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8")
-                report.regions += count
-            else:
-                _copy_file(source, target)
-            report.files += 1
-        for source in sorted((root / "notebooks").glob("*.ipynb")):
-            relative = source.relative_to(root).as_posix()
-            notebook = nbformat.read(source, as_version=4)
-            report.notebook_cells += strip_notebook(notebook, relative)
-            (staging / "notebooks").mkdir(parents=True, exist_ok=True)
-            nbformat.write(notebook, staging / relative)
-            report.files += 1
-        for name in (*TESTS_SHIPPED, *TOOLS_SHIPPED, *TOP_LEVEL_FILES):
+        for name in shipped_paths(root):
             source = root / name
+            if not source.exists():
+                raise ReleaseError(f"{STUDENT_DIR}/{MANIFEST} lists {name}, which does not exist")
             files = [source] if source.is_file() else sorted(source.rglob("*"))
             for path in files:
-                if path.is_file() and _shipped(path.relative_to(root)):
-                    _copy_file(path, staging / path.relative_to(root))
-                    report.files += 1
-        if (root / "Makefile").is_file():
-            (staging / "Makefile").write_text(
-                student_makefile((root / "Makefile").read_text(encoding="utf-8")), encoding="utf-8")
-            report.files += 1
-        readme = root / "student" / "README.md"
-        if readme.is_file():
-            (staging / "README.md").write_text(readme.read_text(encoding="utf-8"),
-                                               encoding="utf-8")
-            report.files += 1
+                relative = path.relative_to(root)
+                if path.is_file() and _shipped(relative):
+                    _ship(path, relative.as_posix(), staging, report)
+        for path in sorted((root / STUDENT_DIR).iterdir()):
+            if path.is_file() and path.name != MANIFEST:
+                _copy_file(path, staging / path.name)
+                report.files += 1
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)

@@ -1,13 +1,29 @@
-"""TaskTests: one ``test_*`` method per homework stage, checked against ``test_gt.json``."""
-from tests.task_tests.base import GroundTruth, TaskTestsBase
-from tests.task_tests.bonus import BonusTests
+"""TaskTests: the course's ``task_tests.test_*`` methods for the notebooks, and the graded checks
+(``checks.CHECKS``, declared as data in the part modules; see framework.py)."""
+from tests.task_tests.base import GroundTruth, TaskTestsBase, skips_without_ground_truth
 from tests.task_tests.part1 import Part1Tests
 from tests.task_tests.part2 import Part2Tests
-from tests.task_tests.part3 import Part3Tests
 
 
-class TaskTests(Part1Tests, Part2Tests, Part3Tests, BonusTests, TaskTestsBase):
-    """All stages of the homework. ``TaskTests.from_json('test_gt.json')`` in a notebook."""
+class TaskTests(Part1Tests, Part2Tests, TaskTestsBase):
+    """All stages of the homework. ``TaskTests.from_json('test_gt.json')`` in a notebook.
+
+    Besides the course's ``test_*`` methods, ``test_stage(name)`` runs any graded check (e.g.
+    ``'part3.collate_fn'``) on your ``hw_utils`` with the inputs and the reference's answers
+    stored in the ground truth; ``test_bonus(item)`` compares your bonus item with what it
+    extends.
+    """
+
+    @skips_without_ground_truth
+    def test_stage(self, name: str) -> None:
+        from tests.task_tests.checks import CHECKS
+
+        names = [check.name for check in CHECKS]
+        if name not in names:
+            raise KeyError(f"no check {name!r}: the checks are {', '.join(names)}")
+        check = CHECKS[names.index(name)]
+        stored = self.gt["checks"][name]
+        check.verdict(check.observe(stored["inputs"]), stored["expected"], stored["inputs"])
 
 
 __all__ = ["GroundTruth", "TaskTests"]

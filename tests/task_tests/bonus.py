@@ -1,267 +1,147 @@
-"""TaskTests for the bonus (see base.py for the observe/check convention).
+"""The bonus: open, as in the course. Any model plugs in; the grader measures its gain.
 
-One stage per bonus item; each runs the student's classes on small fixed inputs (no data set,
-no ground truth file: the expectations are fixed) and checks shapes, the handling of empty
-inputs, the defining behaviour of the item, and that a few optimizer steps lower its loss:
+How to plug a bonus item in: write ``hw_utils/bonus.py`` (it is yours; the release has none)
+with a dict ``BONUS_ITEMS`` from the item's number (1-5, the course's list) to a function::
 
-- ``cosine_loss(CosineLoss)``: bonus 1;
-- ``char_lstm(CharTokenizer, CharBiLSTM, char_collate_fn)``: bonus 2;
-- ``ngram_featurizer(NgramFeaturizer)``: bonus 3;
-- ``dssm_variants(MlpHeadDssm, BiLstmDssm)``: bonus 4;
-- ``early_fusion(EarlyFusionModel, InBatchPairLoss)``: bonus 5.
+    def fit(data: BonusData) -> ranker
+
+that trains your model on ``data`` and returns a *ranker*: an object with either
+
+- ``embed(texts: list[str]) -> array [len(texts), dim]``: candidates are ranked by the cosine
+  similarity of their embedding to the question's (items 1-4), or
+- ``score(question: str, candidates: list[str]) -> array [len(candidates)]``: higher is more
+  similar (item 5, early fusion, or any re-ranker).
+
+``BonusData`` gives ``train_rows`` (rows of duplicate questions, preprocessed the course's way),
+``vectors`` (the pretrained word vectors, gensim ``KeyedVectors``), ``dim``, ``preprocess`` (your
+``TextPreprocessor`` with the course's settings), ``known_words`` and ``unknown_words`` (the
+validation words with and without a pretrained vector). The texts a ranker gets are preprocessed
+the same way.
+
+The grader trains it on its own data and compares with what the item extends, on the same data:
+items 1 and 2 with Part 2 (trigram vectors for unknown words, MSE), items 3-5 with Part 3 (the
+DSSM); an item scores when its MRR is higher by ``MIN_GAIN`` at least. ``task_tests.test_bonus
+(item)`` runs the same comparison in a notebook.
 """
-import math
+import random
+from dataclasses import dataclass
+from typing import Any
 
-QUESTIONS = [[1, 2, 3], [4, 5], [6], [7, 8, 9, 1]]
-DUPLICATES = [[3, 2, 1], [5, 4, 0], [6, 0], [9, 8, 7]]
-WORDS = ["python", "java", "string", "int", "list", "dict", "json", "file", "loop", "class"]
-TRAINING_STEPS = 10
+import numpy as np
 
+from tests.task_tests.framework import Check, fail, submission
+from tests.task_tests.inputs import sample_rows, train_of, validation_of
+from tests.task_tests.values import as_array, plain
 
-def _descends(step, n_steps: int = TRAINING_STEPS) -> dict:
-    """``{'loss_before', 'loss_after'}`` of ``n_steps`` calls of ``step() -> loss``."""
-    losses = [float(step()) for _ in range(n_steps)]
-    return {"loss_before": losses[0], "loss_after": losses[-1]}
-
-
-def _assert_descends(observed: dict, what: str) -> None:
-    before, after = observed["loss_before"], observed["loss_after"]
-    if not (math.isfinite(before) and math.isfinite(after) and after < before):
-        raise AssertionError(f"{what}: expected {TRAINING_STEPS} Adam steps on one batch to lower "
-                             f"the loss, got {before!r} -> {after!r}")
+ITEMS = {1: ("trigram vectors trained on cosine similarity instead of MSE", "part2"),
+         2: ("a char-biLSTM instead of the bag of trigram vectors", "part2"),
+         3: ("a fuller Part 3 model: word unigrams + bigrams + letter trigrams", "part3"),
+         4: ("a modified Part 3 model (MLP, normalisation, dropout, biLSTM, ...)", "part3"),
+         5: ("early fusion: the two questions' vectors through an MLP", "part3")}
+MIN_GAIN = 0.005  # of MRR
+VALIDATION_SAMPLES, CANDIDATES = 200, 100
 
 
-def _assert_equal(actual, expected, name: str) -> None:
-    if actual != expected:
-        raise AssertionError(f"{name}: expected {expected!r}, got {actual!r}")
+@dataclass
+class BonusData:
+    """What a bonus item trains on (see the module's docstring)."""
+
+    train_rows: list[list[str]]
+    vectors: Any
+    dim: int
+    preprocess: Any
+    known_words: list[str]
+    unknown_words: list[str]
 
 
-def _assert_small(actual: float, name: str, tolerance: float = 1e-5) -> None:
-    if not (isinstance(actual, (int, float)) and math.isfinite(actual) and abs(actual) <= tolerance):
-        raise AssertionError(f"{name}: expected at most {tolerance} in absolute value, got {actual!r}")
+def bonus_inputs(data, rng: random.Random, item: int) -> dict:
+    validation = sample_rows(validation_of(data), rng, VALIDATION_SAMPLES, CANDIDATES + 1)
+    return {"item": item, "validation": validation, "train": str(data.train),
+            "vectors": str(data.vectors), "vectors_limit": data.vectors_limit,
+            "train_rows": min(len(train_of(data)), 100_000)}
 
 
-def _adam_steps(model, loss_of_model, lr: float = 0.05) -> dict:
-    import torch
+def bonus_data(inputs: dict, preprocess) -> BonusData:
+    from sodata import load_vectors, read_corpus
 
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-
-    def step():
-        loss = loss_of_model()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return _descends(step)
+    vectors = load_vectors(inputs["vectors"], limit=inputs["vectors_limit"])
+    rows = read_corpus(inputs["train"])[:inputs["train_rows"]]
+    words = sorted({word for sample in inputs["validation"] for text in sample
+                    for word in preprocess(text).split()})
+    return BonusData(train_rows=[[preprocess(text) for text in row] for row in rows],
+                     vectors=vectors, dim=vectors.vector_size, preprocess=preprocess,
+                     known_words=[w for w in words if w in vectors],
+                     unknown_words=[w for w in words if w not in vectors])
 
 
-class BonusTests:
-    """Checks for the bonus items."""
+def similarities(ranker, samples: list[list[str]]) -> list[list[float]]:
+    """Each sample's candidates' similarity to its question, by ``ranker``."""
+    if hasattr(ranker, "score"):
+        return [plain(ranker.score(q, candidates)) for q, *candidates in samples]
+    texts = sorted({text for sample in samples for text in sample})
+    vectors = np.asarray(ranker.embed(texts), dtype=np.float64)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    row = {text: i for i, text in enumerate(texts)}
+    return [(vectors[[row[t] for t in candidates]] @ vectors[row[q]]).tolist()
+            for q, *candidates in samples]
 
-    # ---- bonus 1 -------------------------------------------------------------------------
 
-    @staticmethod
-    def observe_cosine_loss(loss_cls) -> dict:
-        """``loss_cls()`` on fixed pairs of batches, an empty batch, and a training run."""
-        import torch
+def observe_bonus(inputs: dict) -> dict:
+    import importlib.util
 
-        torch.manual_seed(0)
-        loss = loss_cls()
-        x = torch.tensor([[1.0, 0.0, 0.0], [0.0, 2.0, 1.0]])
-        values = {"same_direction": loss(x, 3 * x).item(), "opposite": loss(x, -x).item(),
-                  "orthogonal": loss(x, torch.tensor([[0.0, 1.0, 0.0], [0.0, -1.0, 2.0]])).item(),
-                  "empty": float(loss(torch.zeros(0, 3), torch.zeros(0, 3)))}
-        weights = torch.nn.Parameter(torch.randn(4, 3))
-        targets = torch.randn(4, 3)
-        values.update(_adam_steps(torch.nn.ParameterList([weights]),
-                                  lambda: loss(weights, targets), lr=0.1))
-        return values
+    from hw_utils import recipes
+    from sodata import english_stopwords
 
-    def check_cosine_loss(self, observed: dict) -> None:
-        for name, expected in (("same_direction", 0.0), ("opposite", 2.0), ("orthogonal", 1.0),
-                               ("empty", 0.0)):
-            if not math.isclose(observed[name], expected, abs_tol=1e-5):
-                raise AssertionError(f"cosine loss ({name.replace('_', ' ')}): expected "
-                                     f"{expected} (mean of 1 - cos), got {observed[name]!r}")
-        _assert_descends(observed, "cosine loss")
+    if importlib.util.find_spec("hw_utils.bonus") is None:
+        return {"attempted": False, "why": "there is no hw_utils/bonus.py"}
+    items = getattr(submission("bonus"), "BONUS_ITEMS", {})
+    if inputs["item"] not in items:
+        return {"attempted": False, "why": f"hw_utils/bonus.py's BONUS_ITEMS has no item "
+                                           f"{inputs['item']} (it has {sorted(items)})"}
+    preprocess = submission("text").TextPreprocessor(
+        recipes.PREPROCESSING["characters"], recipes.PREPROCESSING["min_word_length"],
+        english_stopwords())
+    ranker = items[inputs["item"]](bonus_data(inputs, preprocess))
+    samples = [[preprocess(text) for text in sample] for sample in inputs["validation"]]
+    return {"attempted": True, "similarities": similarities(ranker, samples)}
 
-    def test_cosine_loss(self, loss_cls) -> None:
-        self.check_cosine_loss(self.observe_cosine_loss(loss_cls))
 
-    # ---- bonus 2 -------------------------------------------------------------------------
+def baseline(inputs: dict) -> dict:
+    """The similarities of what the item extends, by the reference (instructor-only code)."""
+    from tools import pipeline
 
-    @staticmethod
-    def observe_char_lstm(tokenizer_cls, model_cls, collate_fn) -> dict:
-        """Shapes, padding invariance, an empty word, and a training run of the char model.
+    ranker = pipeline.baseline_ranker(ITEMS[inputs["item"]][1], inputs)
+    samples = pipeline.preprocess_rows(inputs["validation"])
+    return {"similarities": similarities(ranker, samples)}
 
-        ``collate_fn`` is the training collate: ``[(vector, char ids), ...] -> (vectors,
-        chars, lengths)``; the model is ``model_cls(tokenizer.vocab_size, embedding_dim=8)``.
-        """
-        import numpy as np
-        import torch
 
-        torch.manual_seed(0)
-        tokenizer = tokenizer_cls(WORDS)
-        model = model_cls(tokenizer.vocab_size, embedding_dim=8)
-        rng = np.random.default_rng(0)
-        batch = [(rng.normal(size=8).astype(np.float32), tokenizer(word)) for word in WORDS]
-        vectors, chars, lengths = collate_fn(batch)
-        model.eval()
-        with torch.no_grad():
-            output = model(chars, lengths)
-            _, alone_chars, alone_lengths = collate_fn([batch[3]])  # "int", the shortest word
-            alone = model(alone_chars, alone_lengths)
-            _, empty_chars, empty_lengths = collate_fn([(batch[0][0], []), batch[3]])
-            with_empty = model(empty_chars, empty_lengths)
-        model.train()
-        observed = {
-            "output_shape": list(output.shape), "vectors_shape": list(vectors.shape),
-            "padding_change": float((output[3] - alone[0]).abs().max()),
-            "empty_word_shape": list(with_empty.shape),
-            "empty_word_finite": bool(torch.isfinite(with_empty).all()),
-        }
-        observed.update(_adam_steps(model, lambda: torch.nn.functional.mse_loss(
-            model(chars, lengths), vectors), lr=0.01))
-        return observed
+def mrr(similarities_per_sample: list, what: str) -> float:
+    ranks = []
+    for scores in similarities_per_sample:
+        scores = as_array(scores, what)
+        ranks.append(1 + int(np.sum(scores[1:] > scores[0])))
+    return float(np.mean(1.0 / np.asarray(ranks)))
 
-    def check_char_lstm(self, observed: dict) -> None:
-        _assert_equal(observed["vectors_shape"], [len(WORDS), 8], "collated target vectors shape")
-        _assert_equal(observed["output_shape"], [len(WORDS), 8], "char model output shape")
-        _assert_small(observed["padding_change"], "a word's vector alone vs in a padded batch "
-                      "(pack the sequences so padding is not read)")
-        _assert_equal(observed["empty_word_shape"], [2, 8], "output shape with an empty word")
-        _assert_equal(observed["empty_word_finite"], True, "output with an empty word is finite")
-        _assert_descends(observed, "char model, MSE")
 
-    def test_char_lstm(self, tokenizer_cls, model_cls, collate_fn) -> None:
-        self.check_char_lstm(self.observe_char_lstm(tokenizer_cls, model_cls, collate_fn))
+def judge_bonus(outputs: dict, expected: dict, inputs: dict) -> None:
+    item = inputs["item"]
+    if not outputs.get("attempted"):
+        fail(f"bonus item {item} ({ITEMS[item][0]}): not attempted: {outputs.get('why')}")
+    got = mrr(outputs["similarities"], f"bonus item {item}'s similarities")
+    base = mrr(expected["similarities"], "the baseline's similarities")
+    if not got >= base + MIN_GAIN:
+        fail(f"bonus item {item} ({ITEMS[item][0]}): expected an MRR above {base:.4f} (what it "
+             f"extends, {ITEMS[item][1]}) by {MIN_GAIN} at least, got {got:.4f} on "
+             f"{len(inputs['validation'])} validation samples of {CANDIDATES} candidates")
 
-    # ---- bonus 3 -------------------------------------------------------------------------
 
-    @staticmethod
-    def observe_ngram_featurizer(featurizer_cls) -> dict:
-        """What the featurizer built on a fixed corpus (``min_count=1``) does with a few texts."""
-        corpus = ["convert string to int", "convert int to string", "parse json python",
-                  "sort list python", "read file lines", "javascript string split"]
-        featurizer = featurizer_cls(corpus, min_count=1)
-        ids = {text: featurizer(text) for text in
-               ("convert string to int", "convert int to string", "", "zzz qqq", "strings")}
-        every_id = [index for values in ids.values() for index in values]
-        return {
-            "vocab_size": int(featurizer.vocab_size),
-            "ids_in_range": all(0 <= int(index) < featurizer.vocab_size for index in every_id),
-            "order_matters": sorted(ids["convert string to int"])
-            != sorted(ids["convert int to string"]),
-            "more_than_words": len(ids["convert string to int"]) > 4,
-            "empty_text": list(ids[""]),
-            "unknown_text": list(ids["zzz qqq"]),
-            "unseen_word_shares": len(set(ids["strings"]) & set(ids["convert string to int"])),
-        }
+def bonus_check(item: int) -> Check:
+    return Check(f"bonus.item{item}", "bonus", 1.0,
+                 f"bonus item {item}: {ITEMS[item][0]}, with a quality gain over "
+                 f"{'the MSE trigram model' if ITEMS[item][1] == 'part2' else 'Part 3'}.",
+                 lambda data, rng: bonus_inputs(data, rng, item), observe_bonus, judge_bonus,
+                 expect=baseline, reference_seconds=60.0,
+                 wants_expected=lambda outputs: bool(outputs.get("attempted")))
 
-    def check_ngram_featurizer(self, observed: dict) -> None:
-        _assert_equal(observed["ids_in_range"], True, "every feature id is in [0, vocab_size)")
-        _assert_equal(observed["order_matters"], True, "'convert string to int' and 'convert int "
-                      "to string' get different features (word bigrams)")
-        _assert_equal(observed["more_than_words"], True, "a 4-word text has more than 4 features "
-                      "(words, bigrams and character trigrams)")
-        _assert_equal(observed["empty_text"], [], "features of the empty text")
-        _assert_equal(observed["unknown_text"], [], "features of a text of unseen words "
-                      "(only trigram-less ones, 'zzz qqq')")
-        if observed["unseen_word_shares"] < 1:
-            raise AssertionError("an unseen word ('strings') should share character-trigram "
-                                 "features with a seen one ('string'), got none")
 
-    def test_ngram_featurizer(self, featurizer_cls) -> None:
-        self.check_ngram_featurizer(self.observe_ngram_featurizer(featurizer_cls))
-
-    # ---- bonus 4 -------------------------------------------------------------------------
-
-    @staticmethod
-    def observe_dssm_variants(*model_classes) -> dict:
-        """For each class (e.g. ``MlpHeadDssm``, ``BiLstmDssm``) built as ``cls(10, 16)``: an
-        NT-Xent training run, then the output shape, an empty question and word order."""
-        import torch
-
-        from hw_utils.dssm import NTExentLoss, get_ids_and_offsets
-
-        observed = {"models": []}
-        for model_cls in model_classes:
-            torch.manual_seed(0)
-            model = model_cls(10, 16)
-            questions, duplicates = get_ids_and_offsets(QUESTIONS), get_ids_and_offsets(DUPLICATES)
-            criterion = NTExentLoss(alpha=0.1)
-            entry = {"name": getattr(model_cls, "__name__", str(model_cls))}
-            entry.update(_adam_steps(model, lambda: criterion(model(*questions),
-                                                              model(*duplicates))))
-            model.eval()  # after training: a correction that starts at zero has moved by now
-            with torch.no_grad():
-                output = model(*questions)
-                with_empty = model(*get_ids_and_offsets([[], [1, 2]]))
-                forward, backward = model(*get_ids_and_offsets([[1, 2, 3], [3, 2, 1]]))
-            entry.update({"output_shape": list(output.shape),
-                          "empty_shape": list(with_empty.shape),
-                          "empty_finite": bool(torch.isfinite(with_empty).all()),
-                          "order_change": float((forward - backward).abs().max())})
-            observed["models"].append(entry)
-        return observed
-
-    def check_dssm_variants(self, observed: dict) -> None:
-        models = observed["models"]
-        if len(models) < 2:
-            raise AssertionError(f"expected two modified models (an MLP head and a sequence "
-                                 f"model), got {[entry['name'] for entry in models]}")
-        for entry in models:
-            name = entry["name"]
-            _assert_equal(entry["output_shape"], [len(QUESTIONS), 16], f"{name} output shape")
-            _assert_equal(entry["empty_shape"], [2, 16], f"{name} output shape with an empty "
-                          f"question")
-            _assert_equal(entry["empty_finite"], True, f"{name} output with an empty question "
-                          f"is finite")
-            _assert_descends(entry, f"{name}, NT-Xent")
-        if not any(entry["order_change"] > 1e-6 for entry in models):
-            raise AssertionError("expected one model to read the words in order ('a b c' and "
-                                 "'c b a' embedded differently), but both ignore word order")
-
-    def test_dssm_variants(self, *model_classes) -> None:
-        self.check_dssm_variants(self.observe_dssm_variants(*model_classes))
-
-    # ---- bonus 5 -------------------------------------------------------------------------
-
-    @staticmethod
-    def observe_early_fusion(model_cls, loss_cls) -> dict:
-        """``model_cls(10, 16)``: question vectors, pair scores (one by one and as a matrix),
-        an empty question, and a training run with ``loss_cls(model.score_matrix)``."""
-        import torch
-
-        from hw_utils.dssm import get_ids_and_offsets
-
-        torch.manual_seed(0)
-        model = model_cls(10, 16)
-        questions, duplicates = get_ids_and_offsets(QUESTIONS), get_ids_and_offsets(DUPLICATES)
-        with torch.no_grad():
-            q, d = model.eval()(*questions), model(*duplicates)
-            matrix = model.score_matrix(q, d[:3])
-            pairs = model.score(q[1:2].expand(3, -1), d[:3])
-            empty = model(*get_ids_and_offsets([[], [1]]))
-        model.train()
-        criterion = loss_cls(model.score_matrix)
-        observed = {"vectors_shape": list(q.shape), "matrix_shape": list(matrix.shape),
-                    "pair_shape": list(pairs.shape),
-                    "matrix_vs_pairs": float((matrix[1] - pairs).abs().max()),
-                    "empty_finite": bool(torch.isfinite(empty).all())}
-        observed.update(_adam_steps(model, lambda: criterion(model(*questions),
-                                                             model(*duplicates))))
-        return observed
-
-    def check_early_fusion(self, observed: dict) -> None:
-        _assert_equal(observed["vectors_shape"], [len(QUESTIONS), 16], "question vectors shape")
-        _assert_equal(observed["matrix_shape"], [len(QUESTIONS), 3], "score_matrix shape")
-        _assert_equal(observed["pair_shape"], [3], "score shape for 3 pairs")
-        _assert_small(observed["matrix_vs_pairs"], "score_matrix row vs the same pairs scored "
-                      "one by one", tolerance=1e-4)
-        _assert_equal(observed["empty_finite"], True, "vector of an empty question is finite")
-        _assert_descends(observed, "early fusion, in-batch pair loss")
-
-    def test_early_fusion(self, model_cls, loss_cls) -> None:
-        self.check_early_fusion(self.observe_early_fusion(model_cls, loss_cls))
+CHECKS = [bonus_check(item) for item in ITEMS]

@@ -56,6 +56,10 @@ class Check:
         reference_seconds: about how long ``observe`` takes with the reference on the grader's
             inputs on one core; the grader allows a hundred times as much (slow but correct
             passes).
+        wants_expected: ``outputs -> bool``; the grader computes ``expected`` only when it is
+            true (a bonus item not attempted needs no baseline trained).
+        applies: ``data -> bool``; where false (a quality bar on data it was not calibrated
+            for) the check is not run and counts as "n/a".
     """
 
     name: str
@@ -67,6 +71,8 @@ class Check:
     judge: Callable[[Outputs, Any, Inputs], None]
     expect: Callable[[Inputs], Any] | str | None = "observe"
     reference_seconds: float = 1.0
+    wants_expected: Callable[[Outputs], bool] = lambda outputs: True
+    applies: Callable[[Any], bool] = lambda data: True
 
     def expected(self, inputs: Inputs) -> Any:
         """The reference's side of the verdict (call it where the reference is importable)."""

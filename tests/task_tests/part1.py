@@ -1,154 +1,277 @@
-"""TaskTests for Part 1: the validation set, preprocessing, the embedder and the scorer.
+"""Part 1's checks: the preprocessor, the embedder, the scorer, and the course's quality bars.
 
-See base.py for the observe/check convention. Ground-truth keys (``test_gt.json``):
-
-- top level: ``text_preprocessor`` (the course's example, a string) and
-  ``text_preprocessor_extra`` (the outputs for ``PREPROCESSOR_EXTRA_CASES``; optional);
-- per data set: ``embedder`` (300 floats for ``EMBEDDER_TEXT``), ``scorer``
-  (``{"1": Hits@1, ..., "1000": Hits@1000}`` on the raw validation texts), ``validation_corpus``
-  (``{"num_samples": ..., "negatives_mean": ...}``; the real data's are the course's constants).
+Each check is a ``Check`` (framework.py). The course's own ``task_tests.test_*`` methods for
+Part 1 (``Part1Tests``) share the recorders and judges with the grader's checks.
 """
+import random
+import string
+
 import numpy as np
 
-from tests.task_tests.base import assert_close
+from tests.task_tests.base import skips_without_ground_truth
+from tests.task_tests.framework import Check, CheckFailure, fail, submission
+from tests.task_tests.inputs import (FixedEmbedder, keyed_vectors, sample_rows, validation_of,
+                                     vectors_for, vectors_of)
+from tests.task_tests.values import assert_number, assert_vector, plain
 
+DIM = 300
+KS = (1, 5, 10, 100, 500, 1000)
 EMBEDDER_TEXT = "What is life? Baby dont hurt me, dont hurt me, no more."
-SCORER_KS = (1, 5, 10, 100, 500, 1000)
-SCORER_ATOL = 5e-3
-EMBEDDER_RTOL, EMBEDDER_ATOL = 1e-4, 1e-6
-# The course's numbers for the real validation.tsv.
-REAL_VALIDATION = {"num_samples": 3760, "negatives_mean": 998.81}
-VALIDATION_RTOL = 0.01
-
-PREPROCESSOR_EXAMPLE = {"characters": ("?", ".", "-", ":"), "min_word_length": 3,
-                        "stopwords": {"not", "and", "or"},
+PREPROCESSOR_EXAMPLE = {"characters": ["?", ".", "-", ":"], "min_word_length": 3,
+                        "stopwords": ["not", "and", "or"],
                         "text": "jquery .bind() and/or .ready() not working"}
-# More cases: (characters, min_word_length, stopwords, text). Expected outputs: ground truth.
-PREPROCESSOR_EXTRA_CASES = (
-    (("?",), 0, None, "  How  to SORT a Dict by value?  "),
-    (("(", ")", ","), 2, {"in", "a"}, "Sort (in place) a list, in Python 3"),
-    ((".", "?"), 5, {"why"}, "Why? ... short words only."),
-    ((), 0, set(), ""),
-)
+SCORER_ATOL = 5e-3  # the course's tolerance for Hits@K
+REAL_VALIDATION = {"num_samples": 3760, "negatives_mean": 998.81}  # the course's figures
+VALIDATION_RTOL = 0.01
+TIE = 1e-5
+SCORER_DIM = 16  # the scorer checks' embeddings: a random projection of the data's  # similarities this close count as a tie: either order is right
 
 
+# --- the preprocessor --------------------------------------------------------------------------
+def preprocessor_inputs(data, rng: random.Random) -> dict:
+    """The course's example, then titles of the grader's data with random settings."""
+    from sodata import english_stopwords
+
+    stopwords = sorted(english_stopwords())
+    cases = [PREPROCESSOR_EXAMPLE]
+    for row in sample_rows(validation_of(data), rng, 12, max_length=2):
+        for text in row:
+            cases.append({
+                "characters": rng.sample(string.punctuation, rng.randint(0, 12)),
+                "min_word_length": rng.randint(0, 4),
+                "stopwords": rng.choice([None, rng.sample(stopwords, 40), stopwords]),
+                "text": text})
+    return {"cases": cases}
+
+
+def record_preprocessor(cls, cases: list[dict]) -> list:
+    """``cls(characters, min_word_length, stopwords)(text)`` for each case."""
+    outputs = []
+    for case in cases:
+        stopwords = None if case["stopwords"] is None else set(case["stopwords"])
+        preprocessor = cls(list(case["characters"]), min_word_length=case["min_word_length"],
+                           stopwords=stopwords)
+        outputs.append(plain(preprocessor(case["text"])))
+    return outputs
+
+
+def observe_preprocessor(inputs: dict) -> list:
+    return record_preprocessor(submission("text").TextPreprocessor, inputs["cases"])
+
+
+def judge_preprocessor(outputs: list, expected: list, inputs: dict) -> None:
+    for case, got, wanted in zip(inputs["cases"], outputs, expected):
+        if not isinstance(got, str) or got.split() != wanted.split():
+            call = (f"TextPreprocessor({case['characters']!r}, min_word_length="
+                    f"{case['min_word_length']}, stopwords="
+                    f"{_stopwords_repr(case['stopwords'])})({case['text']!r})")
+            fail(f"{call}: expected {wanted!r}, got {got!r}")
+
+
+def _stopwords_repr(stopwords) -> str:
+    if stopwords is None:
+        return "None"
+    return repr(set(stopwords)) if len(stopwords) <= 10 else f"<a set of {len(stopwords)} words>"
+
+
+# --- the embedder ------------------------------------------------------------------------------
+def embedder_inputs(data, rng: random.Random) -> dict:
+    """Titles of the grader's data (raw and with unknown-only and empty texts), their words'
+    vectors, and the course's text."""
+    texts = [EMBEDDER_TEXT, "zzqx qqzz", ""]
+    texts += [text for row in sample_rows(validation_of(data), rng, 15, max_length=2)
+              for text in row]
+    words = [word for text in texts for word in text.split()]
+    return {"dim": DIM, "texts": texts, "vectors": vectors_for(words, vectors_of(data))}
+
+
+def record_embedder(embedder, texts: list[str]) -> dict:
+    return {"plain": [plain(embedder(text)) for text in texts],
+            "normalized": [plain(embedder(text, normalize=True)) for text in texts]}
+
+
+def observe_embedder(inputs: dict) -> dict:
+    embedder = submission("embedding").Embedder(keyed_vectors(inputs["vectors"], inputs["dim"]),
+                                                inputs["dim"])
+    return record_embedder(embedder, inputs["texts"])
+
+
+def judge_embedder(outputs: dict, expected: dict, inputs: dict) -> None:
+    for index, text in enumerate(inputs["texts"]):
+        assert_vector(outputs["plain"][index], expected["plain"][index], f"embedder({text!r})")
+        if np.any(expected["normalized"][index]):  # a zero vector has no direction to keep
+            assert_vector(outputs["normalized"][index], expected["normalized"][index],
+                          f"embedder({text!r}, normalize=True)")
+
+
+# --- the scorer --------------------------------------------------------------------------------
+def scorer_inputs(data, rng: random.Random, n_samples: int = 30, max_length: int = 60) -> dict:
+    """Validation samples of the grader's data, cut to ``max_length`` texts, with ties planted
+    (a negative equal to the duplicate, an empty text), and every text's embedding."""
+    from hw_utils.ranking import as_dict, embed_texts
+
+    samples = sample_rows(validation_of(data), rng, n_samples, max_length=max_length)
+    samples[0].append(samples[0][1])  # a negative that is the duplicate itself: a tie
+    samples[1].append("")  # a text without words: the zero vector
+    texts = sorted({text for sample in samples for text in sample})
+    vectors = embed_texts(as_dict(vectors_of(data)), texts, DIM, normalize=False)
+    # a random projection to a few dimensions: smaller inputs, rankings of the same kind
+    projection = np.random.default_rng(rng.randrange(2**32)).normal(size=(DIM, SCORER_DIM))
+    vectors = np.round(vectors @ projection, 5)
+    return {"samples": samples, "ks": list(KS),
+            "embeddings": {text: vector.tolist() for text, vector in zip(texts, vectors)}}
+
+
+def observe_hard_negatives(inputs: dict) -> list:
+    scorer = submission("scoring").Scorer(list(inputs["ks"]), FixedEmbedder(inputs["embeddings"]))
+    return [plain(scorer._get_hard_negatives(q, pos, negs)) for q, pos, *negs in inputs["samples"]]
+
+
+def hard_negative_bounds(inputs: dict) -> dict:
+    """The fewest and the most hard negatives of each sample: near-ties go either way."""
+    from hw_utils.ranking import hard_negative_counts
+
+    embedder = FixedEmbedder(inputs["embeddings"])
+
+    def embed(texts):
+        return np.array([embedder(text, normalize=True) for text in texts])
+
+    return {"fewest": hard_negative_counts(inputs["samples"], embed, margin=TIE).tolist(),
+            "most": hard_negative_counts(inputs["samples"], embed, margin=-TIE).tolist()}
+
+
+def judge_hard_negatives(outputs: list, expected: dict, inputs: dict) -> None:
+    for index, (got, low, high) in enumerate(zip(outputs, expected["fewest"], expected["most"])):
+        q, pos, *negs = inputs["samples"][index]
+        if isinstance(got, bool) or not isinstance(got, int) or not low <= got <= high:
+            span = f"{low}" if low == high else f"between {low} and {high} (ties)"
+            fail(f"Scorer._get_hard_negatives(q={q!r}, pos={pos!r}, negs=<{len(negs)} "
+                 f"negatives>): expected {span} negatives more similar to q than pos, got "
+                 f"{got!r}")
+
+
+def observe_scorer(inputs: dict) -> dict:
+    scorer = submission("scoring").Scorer(list(inputs["ks"]), FixedEmbedder(inputs["embeddings"]))
+    return {"hits": plain(scorer(inputs["samples"])),
+            "verbose": plain(scorer(inputs["samples"][:2], verbose=True))}
+
+
+def hits_bounds(inputs: dict) -> dict:
+    """The lowest and the highest Hits@K that ties allow."""
+    from hw_utils.ranking import hits_at_k
+
+    counts = hard_negative_bounds(inputs)
+    return plain({"low": hits_at_k(counts["most"], inputs["ks"]),
+                  "high": hits_at_k(counts["fewest"], inputs["ks"])})
+
+
+def judge_scorer(outputs: dict, expected: dict, inputs: dict) -> None:
+    hits = outputs["hits"]
+    judge_hits_keys(hits, inputs["ks"], "scorer(samples)")
+    for k in inputs["ks"]:
+        value = assert_number(hits[str(k)], f"scorer(samples)[{k}]")
+        low, high = expected["low"][str(k)], expected["high"][str(k)]
+        if not low - 1e-9 <= value <= high + 1e-9:
+            fail(f"scorer(samples): Hits@{k} expected {low}" + (f" to {high} (ties)" if
+                 low != high else "") + f" on {len(inputs['samples'])} samples, got {value}; "
+                 f"all of it: {hits}")
+    judge_hits_keys(outputs["verbose"], inputs["ks"], "scorer(samples, verbose=True)")
+
+
+def judge_hits_keys(hits, ks, what: str) -> None:
+    if not isinstance(hits, dict) or set(hits) != {str(k) for k in ks}:
+        fail(f"{what}: expected a dict {{k: Hits@k}} for k in {list(ks)}, got {hits!r}")
+
+
+# --- the quality bars --------------------------------------------------------------------------
+def preprocessed_quality_inputs(data, rng: random.Random, n_samples: int = 300) -> dict:
+    """Validation samples of the grader's data to preprocess with the course's settings."""
+    from hw_utils import recipes
+    from sodata import english_stopwords
+
+    return {"samples": sample_rows(validation_of(data), rng, n_samples),
+            "characters": list(recipes.PREPROCESSING["characters"]),
+            "min_word_length": recipes.PREPROCESSING["min_word_length"],
+            "stopwords": sorted(english_stopwords()), "data": data.name}
+
+
+def observe_preprocessed_quality(inputs: dict) -> dict:
+    preprocess = submission("text").TextPreprocessor(
+        inputs["characters"], min_word_length=inputs["min_word_length"],
+        stopwords=set(inputs["stopwords"]))
+    texts = sorted({text for sample in inputs["samples"] for text in sample})
+    return dict(zip(texts, (plain(preprocess(text)) for text in texts)))
+
+
+def preprocessed_hits(outputs: dict, inputs: dict, vectors) -> float:
+    """Hits@500 of the mean word2vec vectors on the student's preprocessed samples."""
+    from hw_utils import recipes
+    from hw_utils.ranking import FastScorer
+
+    samples = [[str(outputs.get(text, "")) for text in sample] for sample in inputs["samples"]]
+    return FastScorer([recipes.QUALITY_K], vectors, DIM)(samples)[recipes.QUALITY_K]
+
+
+# --- Part 1 in TaskTests -----------------------------------------------------------------------
 class Part1Tests:
-    """Checks for Part 1."""
+    """The course's Part 1 checks, for the notebook: ``task_tests.test_*``."""
 
-    # --- the validation set -------------------------------------------------------------------
-    @staticmethod
-    def observe_validation_corpus(num_samples: int, amount_of_negatives_per_sample: float) -> dict:
-        return {"num_samples": _number(num_samples, "num_samples"),
-                "negatives_mean": _number(amount_of_negatives_per_sample,
-                                          "amount_of_negatives_per_sample")}
+    @skips_without_ground_truth
+    def test_validation_corpus(self, num_samples, amount_of_negatives_per_sample) -> None:
+        expected = (REAL_VALIDATION if self.gt.dataset == "real"
+                    else self.gt["validation_corpus"])
+        for name, got, wanted in (
+                ("the number of validation samples", num_samples, expected["num_samples"]),
+                ("the mean number of negatives per sample", amount_of_negatives_per_sample,
+                 expected["negatives_mean"])):
+            got = assert_number(plain(got), name)
+            if not np.isclose(got, wanted, rtol=VALIDATION_RTOL):
+                raise CheckFailure(f"{name}: expected {wanted} (within 1%), got {got}"
+                                   f"{self._data_note()}")
 
-    def check_validation_corpus(self, observed: dict) -> None:
-        if self.gt.dataset == "real":
-            expected = REAL_VALIDATION
-        else:
-            expected = self.gt["validation_corpus"]
-        for key, name in (("num_samples", "number of validation samples"),
-                          ("negatives_mean", "mean number of negatives per sample")):
-            assert_close(observed[key], expected[key], name=name, rtol=VALIDATION_RTOL,
-                         note=self._data_note())
-
-    def test_validation_corpus(self, num_samples: int, amount_of_negatives_per_sample: float
-                               ) -> None:
-        self.check_validation_corpus(
-            self.observe_validation_corpus(num_samples, amount_of_negatives_per_sample))
-
-    # --- preprocessing ------------------------------------------------------------------------
-    @staticmethod
-    def observe_text_preprocessor(cls) -> dict:
-        example = dict(PREPROCESSOR_EXAMPLE)
-        text = example.pop("text")
-        outputs = [cls(characters, min_word_length=min_length, stopwords=stopwords)(case_text)
-                   for characters, min_length, stopwords, case_text in PREPROCESSOR_EXTRA_CASES]
-        return {"course_example": cls(**example)(text), "extra": outputs}
-
-    def check_text_preprocessor(self, observed: dict) -> None:
-        expected = self.gt["text_preprocessor"]
-        if observed["course_example"] != expected:
-            raise AssertionError(
-                f"TextPreprocessor{_call_repr(PREPROCESSOR_EXAMPLE)}: expected {expected!r}, "
-                f"got {observed['course_example']!r}")
-        if "text_preprocessor_extra" not in self.gt:  # the course's original file
-            return
-        for case, wanted, got in zip(PREPROCESSOR_EXTRA_CASES, self.gt["text_preprocessor_extra"],
-                                     observed["extra"]):
-            if got != wanted:
-                characters, min_length, stopwords, text = case
-                call = _call_repr({"characters": characters, "min_word_length": min_length,
-                                   "stopwords": stopwords, "text": text})
-                raise AssertionError(f"TextPreprocessor{call}: expected {wanted!r}, got {got!r}")
-
+    @skips_without_ground_truth
     def test_text_preprocessor(self, cls) -> None:
-        self.check_text_preprocessor(self.observe_text_preprocessor(cls))
+        cases = [PREPROCESSOR_EXAMPLE, *self.gt.get("text_preprocessor_cases", [])]
+        expected = [self.gt["text_preprocessor"],
+                    *self.gt.get("text_preprocessor_expected", [])]
+        judge_preprocessor(record_preprocessor(cls, cases), expected, {"cases": cases})
 
-    # --- the embedder -------------------------------------------------------------------------
-    @staticmethod
-    def observe_embedder(embedder) -> dict:
-        vector = np.asarray(embedder(EMBEDDER_TEXT), dtype=np.float64)
-        return {"shape": list(vector.shape), "vector": vector.ravel().tolist()}
-
-    def check_embedder(self, observed: dict) -> None:
-        expected = np.asarray(self.gt["embedder"], dtype=np.float64)
-        actual = np.asarray(observed["vector"], dtype=np.float64)
-        what = f"embedder({EMBEDDER_TEXT!r})"
-        if tuple(observed["shape"]) != expected.shape:
-            raise AssertionError(f"{what}: expected shape {expected.shape}, got "
-                                 f"{tuple(observed['shape'])}{self._data_note()}")
-        close = np.isclose(actual, expected, rtol=EMBEDDER_RTOL, atol=EMBEDDER_ATOL)
-        if not close.all():
-            first = int(np.flatnonzero(~close)[0])
-            raise AssertionError(
-                f"{what}: {int((~close).sum())} of {expected.size} coordinates differ "
-                f"(rtol={EMBEDDER_RTOL}, atol={EMBEDDER_ATOL}); e.g. [{first}]: expected "
-                f"{float(expected[first])!r}, got {float(actual[first])!r}; expected starts "
-                f"{np.round(expected[:3], 5).tolist()}, got {np.round(actual[:3], 5).tolist()}"
-                f"{self._data_note()}")
-
+    @skips_without_ground_truth
     def test_embedder(self, embedder) -> None:
-        self.check_embedder(self.observe_embedder(embedder))
+        assert_vector(plain(embedder(EMBEDDER_TEXT)), self.gt["embedder"],
+                      f"embedder({EMBEDDER_TEXT!r}) on {self.gt.describe_data()}")
 
-    # --- the scorer ---------------------------------------------------------------------------
-    @staticmethod
-    def observe_scorer(hits: dict) -> dict:
-        return {"hits": {str(k): _number(value, f"hits[{k!r}]") for k, value in hits.items()}}
-
-    def check_scorer(self, observed: dict) -> None:
-        expected = {str(k): v for k, v in self.gt["scorer"].items()}
-        hits = observed["hits"]
-        missing = [k for k in SCORER_KS if str(k) not in hits]
-        if missing:
-            raise AssertionError(f"Hits@K: expected the keys {list(SCORER_KS)}, got "
-                                 f"{sorted(hits, key=_k_order)} (missing {missing})")
-        for k in SCORER_KS:
-            assert_close(hits[str(k)], expected[str(k)], name=f"Hits@{k}", atol=SCORER_ATOL,
-                         note=self._data_note())
-
-    def test_scorer(self, hits: dict) -> None:
-        self.check_scorer(self.observe_scorer(hits))
+    @skips_without_ground_truth
+    def test_scorer(self, hits) -> None:
+        hits = plain(hits)
+        judge_hits_keys(hits, KS, "hits")
+        for k in KS:
+            got = assert_number(hits[str(k)], f"hits[{k}]")
+            wanted = self.gt["scorer"][str(k)]
+            if abs(got - wanted) > SCORER_ATOL:
+                raise CheckFailure(f"Hits@{k}: expected {wanted} (within {SCORER_ATOL}), got "
+                                   f"{got}{self._data_note()}")
 
 
-def _number(value, name: str) -> float:
-    """A JSON number from an int, a float or a NumPy scalar; ``AssertionError`` otherwise."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise AssertionError(f"{name}: expected a number, got {type(value).__name__} "
-                             f"{value!r}") from None
-
-
-def _k_order(key: str):
-    return (0, int(key)) if key.isdigit() else (1, key)
-
-
-def _call_repr(arguments: dict) -> str:
-    """``(characters=..., ...)(text)`` for failure messages; stopwords sorted for stability."""
-    arguments = dict(arguments)
-    text = arguments.pop("text")
-    if isinstance(arguments.get("stopwords"), (set, frozenset)):
-        arguments["stopwords"] = sorted(arguments["stopwords"])
-    inner = ", ".join(f"{key}={value!r}" for key, value in arguments.items())
-    return f"({inner})({text!r})"
+# --- the checks --------------------------------------------------------------------------------
+CHECKS = [
+    Check("part1.text_preprocessor", "part1", 1.0,
+          "lower-case; replace the given characters by spaces; remove stopwords; remove words "
+          "shorter than min_word_length. TextPreprocessor(characters, min_word_length=0, "
+          "stopwords=None)(text) returns the processed text.",
+          preprocessor_inputs, observe_preprocessor, judge_preprocessor, reference_seconds=0.1),
+    Check("part1.embedder", "part1", 1.0,
+          "a text's embedding is the mean of the vectors of its words; a word without a vector "
+          "is skipped; a text with no known word gets the zero vector; normalize=True "
+          "normalises it. Embedder(embeddings, dim)(text, normalize=False).",
+          embedder_inputs, observe_embedder, judge_embedder, reference_seconds=0.5),
+    Check("part1.hard_negatives", "part1", 1.0,
+          "Scorer._get_hard_negatives(q, pos, negs): the number of negatives ranked above the "
+          "positive by cosine similarity to the question.",
+          scorer_inputs, observe_hard_negatives, judge_hard_negatives, expect=hard_negative_bounds,
+          reference_seconds=0.2),
+    Check("part1.scorer", "part1", 1.0,
+          "Scorer(k, embedder)(samples, verbose=False) returns {k: Hits@k}: with N hard "
+          "negatives a sample's Hits@k is 1 if N < k, else 0; averaged over the samples.",
+          scorer_inputs, observe_scorer, judge_scorer, expect=hits_bounds, reference_seconds=0.2),
+]

@@ -1,310 +1,386 @@
-"""TaskTests for Part 3: the DSSM-like model trained with NT-Xent (``hw_utils.dssm``).
-
-See base.py for the observe/check convention. The checks run the student's classes on small fixed
-inputs and need no data. Ground truth (``test_gt.json``, top level): ``nt_xent_loss``, the loss
-on ``NT_XENT_QUESTIONS``/``NT_XENT_DUPLICATES`` for each temperature of ``NT_XENT_ALPHAS``,
-computed in float64 NumPy by ``tools/gt/part3.py``, independently of ``hw_utils``. Part 3's
-quality (Hits@500 of its vectors) is graded by the grader's quality bar on the real data.
-
-In a notebook::
-
-    task_tests.test_dssm_tokenizer(TextTokenizer)
-    task_tests.test_question_dataset(QuestionDuplicatesDataset, TextTokenizer)
-    task_tests.test_ids_and_offsets(get_ids_and_offsets)
-    task_tests.test_dssm_collate(collate_fn)
-    task_tests.test_dssm_model(DssmLikeModel)
-    task_tests.test_nt_xent_loss(NTExentLoss)
-    task_tests.test_dssm_trainer(DssmLikeModel, NTExentLoss, Trainer)
+"""Part 3's checks: the text tokenizer, the pairs dataset, the collator, the model, NT-Xent and the
+trainer. Where the course leaves a convention open (the offsets' form and type, how the model
+reads them, the vocabulary's order) every reasonable one passes: the judges test behaviour.
 """
-import math
-import tempfile
+import random
 
 import numpy as np
 
-from tests.task_tests.base import assert_close
+from tests.task_tests.framework import Check, fail, submission
+from tests.task_tests.inputs import FixedTokenizer, sample_rows, train_of
+from tests.task_tests.values import as_array, as_int_list, assert_number, assert_vector, plain
 
-TOKENIZER_VOCAB = {"python": 0, "sort": 1, "list": 2, "dict": 3, "by": 4, "value": 5}
-TOKENIZER_TEXTS = ("sort dict by value", "python list unknownword sort", "", "nothing known here",
-                   "python python")
-DATASET_PAIRS = (("sort dict by value", "python sort dict"), ("unknown words only", "list"),
-                 ("python list", ""))
-IDS_AND_OFFSETS_INPUT = ([4, 5, 6], [], [7], [8, 9])
-COLLATE_BATCH = (([1, 2], [3]), ([], [4, 5]), ([6], []))
-NT_XENT_QUESTIONS = ((1., 2., 0.), (0., 1., -1.), (3., 0., 1.), (-1., -1., 2.))
-NT_XENT_DUPLICATES = ((1., 1., 0.), (0., 2., -1.), (2., 1., 1.), (0., -1., 1.))
-NT_XENT_ALPHAS = (1., 0.5, 0.05)
-NT_XENT_RTOL = 1e-5
-MODEL_VOCAB, MODEL_DIM = 20, 8
-TRAINER_PAIRS, TRAINER_VOCAB, TRAINER_BATCH = 64, 40, 16
+ALPHAS = (1.0, 0.5, 0.05)
+LOSS_RTOL = 1e-4
+TRAINED_GAIN = 0.2  # after training the loss on the training pairs must fall by this share
 
 
-def nt_xent_reference(questions, duplicates, alpha: float) -> float:
-    """NT-Xent in float64 NumPy, written out from the formula (the ground truth's definition)."""
-    q = np.asarray(questions, dtype=np.float64)
-    d = np.asarray(duplicates, dtype=np.float64)
-    q = q / np.linalg.norm(q, axis=1, keepdims=True)
-    d = d / np.linalg.norm(d, axis=1, keepdims=True)
+def preprocessed_rows(data, rng: random.Random, n: int) -> list[list[str]]:
+    """Rows of duplicates of the grader's training data, preprocessed the course's way."""
+    from hw_utils import recipes
+    from hw_utils.text import TextPreprocessor
+    from sodata import english_stopwords
 
-    def mean_log_softmax_diagonal(logits):
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        return float(np.mean(np.diag(log_softmax)))
-
-    logits = q @ d.T / alpha
-    return -0.5 * mean_log_softmax_diagonal(logits) - 0.5 * mean_log_softmax_diagonal(logits.T)
+    preprocess = TextPreprocessor(recipes.PREPROCESSING["characters"],
+                                  recipes.PREPROCESSING["min_word_length"], english_stopwords())
+    return [[preprocess(text) for text in row] for row in sample_rows(train_of(data), rng, n)]
 
 
-def trainer_problem():
-    """Pairs of questions sharing two of their three words: learnable in one epoch."""
-    rng = np.random.default_rng(0)
-    pairs = []
-    for _ in range(TRAINER_PAIRS):
-        words = [f"w{i}" for i in rng.choice(TRAINER_VOCAB, size=4, replace=False)]
-        pairs.append((" ".join(words[:3]), " ".join(words[1:])))
-    return pairs, {f"w{i}": i for i in range(TRAINER_VOCAB)}
+def vocabulary(texts: list[str]) -> dict[str, int]:
+    """word -> index in order of first appearance."""
+    return {word: index for index, word in
+            enumerate(dict.fromkeys(word for text in texts for word in text.split()))}
 
 
-class Part3Tests:
-    """Checks for Part 3."""
-
-    # --- the tokenizer ------------------------------------------------------------------------
-    @staticmethod
-    def observe_dssm_tokenizer(tokenizer_cls) -> dict:
-        tokenizer = tokenizer_cls(TOKENIZER_VOCAB)
-        empty = tokenizer_cls({})
-        return {"vocab_size": int(tokenizer.vocab_size),
-                "ids": [[int(i) for i in tokenizer(text)] for text in TOKENIZER_TEXTS],
-                "empty_vocab_size": int(empty.vocab_size),
-                "empty_vocab_ids": [int(i) for i in empty("python sort")]}
-
-    def check_dssm_tokenizer(self, observed: dict) -> None:
-        _expect_equal(observed["vocab_size"], len(TOKENIZER_VOCAB),
-                      f"TextTokenizer({TOKENIZER_VOCAB}).vocab_size")
-        for text, ids in zip(TOKENIZER_TEXTS, observed["ids"]):
-            _expect_equal(ids, _tokenize(text), f"tokenizer({text!r}) (unknown words skipped)")
-        _expect_equal(observed["empty_vocab_size"], 0, "TextTokenizer({}).vocab_size")
-        _expect_equal(observed["empty_vocab_ids"], [], "TextTokenizer({})('python sort')")
-
-    def test_dssm_tokenizer(self, tokenizer_cls) -> None:
-        self.check_dssm_tokenizer(self.observe_dssm_tokenizer(tokenizer_cls))
-
-    # --- the dataset --------------------------------------------------------------------------
-    @staticmethod
-    def observe_question_dataset(dataset_cls, tokenizer_cls) -> dict:
-        dataset = dataset_cls(list(DATASET_PAIRS), tokenizer_cls(TOKENIZER_VOCAB))
-        items = [dataset[index] for index in range(len(dataset))]
-        return {"length": len(dataset),
-                "items": [[_int_list(question), _int_list(duplicate)]
-                          for question, duplicate in items]}
-
-    def check_question_dataset(self, observed: dict) -> None:
-        _expect_equal(observed["length"], len(DATASET_PAIRS), "len(QuestionDuplicatesDataset)")
-        for index, ((question, duplicate), item) in enumerate(zip(DATASET_PAIRS,
-                                                                  observed["items"])):
-            _expect_equal(item, [_tokenize(question), _tokenize(duplicate)],
-                          f"dataset[{index}] for the pair {(question, duplicate)!r}")
-
-    def test_question_dataset(self, dataset_cls, tokenizer_cls) -> None:
-        self.check_question_dataset(self.observe_question_dataset(dataset_cls, tokenizer_cls))
-
-    # --- ids and offsets, collate --------------------------------------------------------------
-    @staticmethod
-    def observe_ids_and_offsets(get_ids_and_offsets) -> dict:
-        ids, offsets = get_ids_and_offsets([list(q) for q in IDS_AND_OFFSETS_INPUT])
-        return {"ids": _tensor_facts(ids), "offsets": _tensor_facts(offsets)}
-
-    def check_ids_and_offsets(self, observed: dict) -> None:
-        what = f"get_ids_and_offsets({[list(q) for q in IDS_AND_OFFSETS_INPUT]})"
-        ids, offsets = _ids_and_offsets(IDS_AND_OFFSETS_INPUT)
-        _expect_tensor(observed["ids"], ids, f"{what}: ids")
-        _expect_tensor(observed["offsets"], offsets, f"{what}: offsets (start of each question)")
-
-    def test_ids_and_offsets(self, get_ids_and_offsets) -> None:
-        self.check_ids_and_offsets(self.observe_ids_and_offsets(get_ids_and_offsets))
-
-    @staticmethod
-    def observe_dssm_collate(collate_fn) -> dict:
-        (q_ids, q_offsets), (d_ids, d_offsets) = collate_fn(
-            [(list(question), list(duplicate)) for question, duplicate in COLLATE_BATCH])
-        return {"q_ids": _tensor_facts(q_ids), "q_offsets": _tensor_facts(q_offsets),
-                "d_ids": _tensor_facts(d_ids), "d_offsets": _tensor_facts(d_offsets)}
-
-    def check_dssm_collate(self, observed: dict) -> None:
-        what = f"collate_fn({[tuple(map(list, pair)) for pair in COLLATE_BATCH]})"
-        for side, column in (("q", 0), ("d", 1)):
-            ids, offsets = _ids_and_offsets([pair[column] for pair in COLLATE_BATCH])
-            _expect_tensor(observed[f"{side}_ids"], ids, f"{what}: {side}_ids")
-            _expect_tensor(observed[f"{side}_offsets"], offsets, f"{what}: {side}_offsets")
-
-    def test_dssm_collate(self, collate_fn) -> None:
-        self.check_dssm_collate(self.observe_dssm_collate(collate_fn))
-
-    # --- the model ----------------------------------------------------------------------------
-    @staticmethod
-    def observe_dssm_model(model_cls) -> dict:
-        import torch
-
-        torch.manual_seed(0)
-        model = model_cls(MODEL_VOCAB, MODEL_DIM)
-        model.eval()
-
-        def embed(questions):
-            lengths = [len(q) for q in questions]
-            offsets = torch.tensor([0] + lengths[:-1]).cumsum(0)
-            ids = torch.tensor([i for q in questions for i in q], dtype=torch.long)
-            return model(ids, offsets).detach().double()
-
-        with torch.no_grad():
-            batch = embed([[1, 2], [], [3]])
-            alone = torch.cat([embed([[1, 2]]), embed([[3]])])
-            mean = (embed([[1]]) + embed([[2]])) / 2
-            all_empty = embed([[], []])
-        return {"shape": list(batch.shape), "finite": bool(torch.isfinite(batch).all()),
-                "empty_row_is_zero": bool((batch[1] == 0).all()),
-                "all_empty_shape": list(all_empty.shape),
-                "all_empty_is_zero": bool((all_empty == 0).all()),
-                "batch_matches_alone": bool(torch.allclose(batch[[0, 2]], alone, atol=1e-6)),
-                "is_mean_of_words": bool(torch.allclose(batch[0], mean[0], atol=1e-6))}
-
-    def check_dssm_model(self, observed: dict) -> None:
-        what = f"DssmLikeModel({MODEL_VOCAB}, {MODEL_DIM})"
-        _expect_equal(observed["shape"], [3, MODEL_DIM],
-                      f"{what} on 3 questions (one empty): output shape")
-        _expect_equal(observed["finite"], True, f"{what}: all outputs finite")
-        _expect_equal(observed["empty_row_is_zero"], True,
-                      f"{what}: an empty question gives the zero vector")
-        _expect_equal(observed["all_empty_shape"], [2, MODEL_DIM],
-                      f"{what} on 2 empty questions: output shape")
-        _expect_equal(observed["all_empty_is_zero"], True, f"{what} on empty questions: zeros")
-        _expect_equal(observed["batch_matches_alone"], True,
-                      f"{what}: each question's embedding in a batch equals its embedding alone "
-                      f"(offsets are start offsets)")
-        _expect_equal(observed["is_mean_of_words"], True,
-                      f"{what}: a question's embedding is the mean of its words' "
-                      f"(EmbeddingBag mode='mean')")
-
-    def test_dssm_model(self, model_cls) -> None:
-        self.check_dssm_model(self.observe_dssm_model(model_cls))
-
-    # --- the loss -----------------------------------------------------------------------------
-    @staticmethod
-    def observe_nt_xent_loss(loss_cls) -> dict:
-        import torch
-
-        questions = torch.tensor(NT_XENT_QUESTIONS, dtype=torch.float64)
-        duplicates = torch.tensor(NT_XENT_DUPLICATES, dtype=torch.float64)
-        values, swapped = [], []
-        for alpha in NT_XENT_ALPHAS:
-            criterion = loss_cls(alpha=alpha)
-            values.append(float(criterion(questions, duplicates)))
-            swapped.append(float(criterion(duplicates, questions)))
-        with_empty = questions.clone()
-        with_empty[1] = 0.
-        return {"values": values, "swapped": swapped,
-                "with_zero_row": float(loss_cls()(with_empty, duplicates)),
-                "default_alpha": float(loss_cls()(questions, duplicates))}
-
-    def check_nt_xent_loss(self, observed: dict) -> None:
-        expected = self.gt["nt_xent_loss"] if "nt_xent_loss" in self.gt else [
-            nt_xent_reference(NT_XENT_QUESTIONS, NT_XENT_DUPLICATES, alpha)
-            for alpha in NT_XENT_ALPHAS]
-        for alpha, want, got, swapped in zip(NT_XENT_ALPHAS, expected, observed["values"],
-                                             observed["swapped"]):
-            assert_close(got, want, name=f"NTExentLoss(alpha={alpha}) on the fixed input",
-                         rtol=NT_XENT_RTOL)
-            assert_close(swapped, got, name=f"NTExentLoss(alpha={alpha}) with its arguments "
-                                            f"swapped (the loss is symmetric)", rtol=NT_XENT_RTOL)
-        assert_close(observed["default_alpha"], expected[0],
-                     name="NTExentLoss() (default alpha=1.)", rtol=NT_XENT_RTOL)
-        if not math.isfinite(observed["with_zero_row"]):
-            raise AssertionError(f"NTExentLoss() with a zero row (an empty question): expected a "
-                                 f"finite loss (eps in the normalisation), got "
-                                 f"{observed['with_zero_row']}")
-
-    def test_nt_xent_loss(self, loss_cls) -> None:
-        self.check_nt_xent_loss(self.observe_nt_xent_loss(loss_cls))
-
-    # --- the trainer --------------------------------------------------------------------------
-    @staticmethod
-    def observe_dssm_trainer(model_cls, loss_cls, trainer_cls) -> dict:
-        """One epoch of ``Trainer._train_step`` on a small fixed problem, on the CPU."""
-        import torch
-        from torch.utils.data import DataLoader
-
-        from hw_utils.dssm import QuestionDuplicatesDataset, collate_fn, read_scalars
-        from hw_utils.text import TextTokenizer
-
-        pairs, vocab = trainer_problem()
-        torch.manual_seed(0)
-        model = model_cls(TRAINER_VOCAB, 8)
-        sparse = any(getattr(module, "sparse", False) for module in model.modules())
-        optimizer = (torch.optim.SparseAdam if sparse else torch.optim.Adam)(
-            list(model.parameters()), lr=0.05)
-        loader = DataLoader(QuestionDuplicatesDataset(pairs, TextTokenizer(vocab)),
-                            batch_size=TRAINER_BATCH, collate_fn=collate_fn)
-        with tempfile.TemporaryDirectory() as logdir:
-            trainer = trainer_cls(model, optimizer, loss_cls(alpha=0.1), logdir=logdir,
-                                  device="cpu")
-            before = float(trainer._eval_step(loader))
-            returned = trainer._train_step(loader)
-            after = float(trainer._eval_step(loader))
-            trainer.writer.flush()
-            logged = read_scalars(logdir)
-        return {"before": before, "after": after, "batches": len(loader),
-                "returned": float(returned) if isinstance(returned, (int, float)) else None,
-                "logged_train_points": max((len(steps) for tag, (steps, _) in logged.items()
-                                            if "train" in tag), default=0)}
-
-    def check_dssm_trainer(self, observed: dict) -> None:
-        what = (f"Trainer on a fixed problem ({TRAINER_PAIRS} pairs, batch {TRAINER_BATCH}, "
-                f"NTExentLoss(alpha=0.1), Adam lr=0.05)")
-        if not observed["after"] < observed["before"] - 0.05:
-            raise AssertionError(f"{what}: expected one epoch of _train_step to lower the eval "
-                                 f"loss by more than 0.05, got {observed['before']:.4f} before "
-                                 f"and {observed['after']:.4f} after")
-        if observed["returned"] is None or not math.isfinite(observed["returned"]):
-            raise AssertionError(f"{what}: expected _train_step to return the epoch's mean loss "
-                                 f"(a finite float), got {observed['returned']!r}")
-        _expect_equal(observed["logged_train_points"], observed["batches"],
-                      f"{what}: train-loss points written to TensorBoard in one epoch "
-                      f"(one per batch)")
-
-    def test_dssm_trainer(self, model_cls, loss_cls, trainer_cls) -> None:
-        self.check_dssm_trainer(self.observe_dssm_trainer(model_cls, loss_cls, trainer_cls))
+def pairs_and_tokens(data, rng: random.Random, n_rows: int) -> dict:
+    """(question, duplicate) pairs of the grader's data and their word indices."""
+    rows = [row for row in preprocessed_rows(data, rng, n_rows) if len(row) > 1]
+    pairs = [(row[0], row[1]) for row in rows]
+    vocab = vocabulary([text for pair in pairs for text in pair])
+    tokens = {text: [vocab[word] for word in text.split()] for pair in pairs for text in pair}
+    return {"pairs": pairs, "tokens": tokens, "vocab_size": len(vocab)}
 
 
-def _tokenize(text: str) -> list[int]:
-    return [TOKENIZER_VOCAB[word] for word in text.split() if word in TOKENIZER_VOCAB]
+# --- the tokenizer -----------------------------------------------------------------------------
+def tokenizer_inputs(data, rng: random.Random) -> dict:
+    texts = [text for row in preprocessed_rows(data, rng, 60) for text in row]
+    return {"vocab": vocabulary(texts), "texts": texts[:80]}
 
 
-def _ids_and_offsets(questions) -> tuple[list[int], list[int]]:
-    offsets = [0]
-    for question in questions[:-1]:
-        offsets.append(offsets[-1] + len(question))
-    return [i for question in questions for i in question], offsets
+def observe_tokenizer(inputs: dict) -> dict:
+    tokenizer = submission("text").TextTokenizer(dict(inputs["vocab"]))
+    return {"vocab_size": plain(tokenizer.vocab_size),
+            "ids": [plain(tokenizer(text)) for text in inputs["texts"]]}
 
 
-def _int_list(values) -> list[int]:
-    return [int(value) for value in np.asarray(values).ravel()]
+def judge_tokenizer(outputs: dict, expected, inputs: dict) -> None:
+    vocab = inputs["vocab"]
+    if outputs["vocab_size"] != len(vocab):
+        fail(f"TextTokenizer(vocab).vocab_size: expected {len(vocab)}, the number of words, got "
+             f"{outputs['vocab_size']!r}")
+    index_of: dict[str, int] = {}
+    for text, ids in zip(inputs["texts"], outputs["ids"]):
+        words = text.split()
+        got = as_int_list(ids, f"tokenizer({text!r})") if ids != [] else []
+        if len(got) != len(words):
+            fail(f"tokenizer({text!r}): expected one index for each of its {len(words)} words "
+                 f"(all in the vocabulary), got {ids!r}")
+        for word, index in zip(words, got):
+            if index_of.setdefault(word, index) != index or not 0 <= index < len(vocab):
+                fail(f"tokenizer({text!r}) = {ids!r}: {word!r} got index {index}, elsewhere "
+                     f"{index_of[word]}; each word needs one index in 0 .. vocab_size - 1")
+    if len(set(index_of.values())) != len(index_of):
+        fail("tokenizer: two different words share an index")
 
 
-def _tensor_facts(value) -> dict:
-    """What the checks need to know about a returned tensor, as JSON."""
+# --- the dataset -------------------------------------------------------------------------------
+def dataset_inputs(data, rng: random.Random) -> dict:
+    return pairs_and_tokens(data, rng, 40)
+
+
+def observe_dataset(inputs: dict) -> dict:
+    dataset = submission("dssm").QuestionDuplicatesDataset(
+        [tuple(pair) for pair in inputs["pairs"]],
+        FixedTokenizer(inputs["tokens"], inputs["vocab_size"]))
+    return {"len": plain(len(dataset)),
+            "items": [plain(dataset[i]) for i in range(len(inputs["pairs"]))]}
+
+
+def judge_dataset(outputs: dict, expected, inputs: dict) -> None:
+    pairs = inputs["pairs"]
+    if outputs["len"] != len(pairs):
+        fail(f"len(QuestionDuplicatesDataset(question_pairs, tokenizer)): expected {len(pairs)} "
+             f"pairs, got {outputs['len']!r}")
+    for i, (item, (question, duplicate)) in enumerate(zip(outputs["items"], pairs)):
+        wanted = [inputs["tokens"][question], inputs["tokens"][duplicate]]
+        got = [as_int_list(part, f"dataset[{i}]") if part != [] else [] for part in item] \
+            if isinstance(item, list) and len(item) == 2 else item
+        if got != wanted:
+            fail(f"dataset[{i}]: expected (tokenizer(question), tokenizer(duplicate)) = "
+                 f"{wanted} for {(question, duplicate)!r}, got {item!r}")
+
+
+# --- ids and offsets ---------------------------------------------------------------------------
+def readings(ids, offsets, n: int, what: str) -> list[list[list[int]]]:
+    """Every way ``(ids, offsets)`` can stand for ``n`` questions: start offsets, end offsets
+    (each question ends where the next starts), both ([n + 1]) or the questions' lengths."""
+    ids = as_int_list(ids, f"{what}: ids") if ids != [] else []
+    offsets = as_int_list(offsets, f"{what}: offsets") if offsets != [] else []
+    candidates = []
+    if len(offsets) == n + 1:
+        candidates.append(offsets)
+    if len(offsets) == n:
+        candidates += [[*offsets, len(ids)], [0, *offsets], list(np.cumsum([0, *offsets]))]
+    found = []
+    for bounds in candidates:
+        if bounds[0] == 0 and bounds[-1] == len(ids) and list(bounds) == sorted(bounds):
+            found.append([ids[a:b] for a, b in zip(bounds[:-1], bounds[1:])])
+    return found
+
+
+def judge_questions(ids, offsets, questions: list[list[int]], what: str) -> None:
+    if not any(reading == questions for reading in readings(ids, offsets, len(questions), what)):
+        fail(f"{what}: expected ids = the questions' indices one after another and offsets "
+             f"marking where each question starts (or ends) for {questions}, got ids {ids} and "
+             f"offsets {offsets}")
+
+
+def offsets_inputs(data, rng: random.Random) -> dict:
+    questions = [[rng.randrange(300) for _ in range(rng.randint(0, 8))] for _ in range(20)]
+    questions[2] = []
+    return {"batches": [questions[:12], questions[12:19], questions[19:]]}
+
+
+def observe_offsets(inputs: dict) -> list:
+    get_ids_and_offsets = submission("dssm").get_ids_and_offsets
+    return [plain(get_ids_and_offsets(batch)) for batch in inputs["batches"]]
+
+
+def judge_offsets(outputs: list, expected, inputs: dict) -> None:
+    for got, batch in zip(outputs, inputs["batches"]):
+        what = f"get_ids_and_offsets(<{len(batch)} questions>)"
+        if not isinstance(got, list) or len(got) != 2:
+            fail(f"{what}: expected (ids, offsets), got {got!r}")
+        judge_questions(got[0], got[1], batch, what)
+
+
+def collate_inputs(data, rng: random.Random) -> dict:
+    batch = [([rng.randrange(300) for _ in range(rng.randint(0, 6))],
+              [rng.randrange(300) for _ in range(rng.randint(1, 6))]) for _ in range(9)]
+    return {"batch": batch}
+
+
+def observe_collate(inputs: dict) -> list:
+    return plain(submission("dssm").collate_fn([tuple(item) for item in inputs["batch"]]))
+
+
+def judge_collate(outputs, expected, inputs: dict) -> None:
+    if not (isinstance(outputs, list) and len(outputs) == 2 and all(
+            isinstance(side, list) and len(side) == 2 for side in outputs)):
+        fail(f"collate_fn(batch): expected ((question_ids, question_offsets), (duplicate_ids, "
+             f"duplicate_offsets)), got {outputs!r}")
+    for side, (ids, offsets) in zip(("question", "duplicate"), outputs):
+        part = [item[0 if side == "question" else 1] for item in inputs["batch"]]
+        judge_questions(ids, offsets, part, f"collate_fn(batch), the {side}s")
+
+
+# --- the model ---------------------------------------------------------------------------------
+def model_inputs(data, rng: random.Random) -> dict:
+    n, dim = 50, 6
+    questions = [[rng.randrange(n) for _ in range(rng.randint(1, 7))] for _ in range(8)]
+    return {"num_embeddings": n, "dim": dim, "questions": questions,
+            "weights": [[rng.uniform(-1, 1) for _ in range(dim)] for _ in range(n)]}
+
+
+def observe_model(inputs: dict) -> dict:
+    """The model with its word table set to the grader's, on the student's own ids and offsets
+    (their convention) and on start offsets."""
     import torch
 
-    return {"is_tensor": isinstance(value, torch.Tensor),
-            "dtype": str(value.dtype).replace("torch.", "") if hasattr(value, "dtype") else None,
-            "values": _int_list(value.cpu() if isinstance(value, torch.Tensor) else value)}
+    dssm = submission("dssm")
+    n, dim = inputs["num_embeddings"], inputs["dim"]
+    model = dssm.DssmLikeModel(n, dim)
+    outputs = {"parameters": [list(p.shape) for p in model.parameters()]}
+    tables = [p for p in model.parameters() if list(p.shape) == [n, dim]]
+    if len(tables) != 1:
+        return outputs
+    with torch.no_grad():
+        tables[0].copy_(torch.tensor(inputs["weights"]))
+    questions = inputs["questions"]
+    starts = (torch.tensor([i for q in questions for i in q]),
+              torch.tensor(np.cumsum([0] + [len(q) for q in questions[:-1]])))
+    for name, make in (("own", lambda: dssm.get_ids_and_offsets(questions)),
+                       ("starts", lambda: starts)):
+        try:
+            with torch.no_grad():
+                outputs[name] = plain(model(*make()))
+        except Exception as error:  # noqa: BLE001 - the other convention may still work
+            outputs[name] = {"unexpected": f"{type(error).__name__}: {error}"}
+    return outputs
 
 
-def _expect_tensor(observed: dict, expected: list[int], what: str) -> None:
-    if not observed["is_tensor"] or observed["dtype"] != "int64":
-        raise AssertionError(f"{what}: expected a torch int64 tensor (what EmbeddingBag takes), "
-                             f"got {'a tensor' if observed['is_tensor'] else 'no tensor'} of "
-                             f"dtype {observed['dtype']}")
-    _expect_equal(observed["values"], expected, what)
+def judge_model(outputs: dict, expected, inputs: dict) -> None:
+    n, dim = inputs["num_embeddings"], inputs["dim"]
+    if "own" not in outputs:
+        fail(f"DssmLikeModel({n}, {dim}): expected one table of word vectors of shape [{n}, "
+             f"{dim}] (an nn.EmbeddingBag or nn.Embedding), found {outputs['parameters']}")
+    weights = np.asarray(inputs["weights"])
+    means = np.array([weights[q].mean(axis=0) for q in inputs["questions"]])
+    problems = []
+    for name in ("own", "starts"):
+        try:
+            got = as_array(outputs[name], f"model(ids, offsets) [{name} offsets]")
+        except AssertionError as error:
+            problems.append(str(error))
+            continue
+        if got.shape != means.shape:
+            problems.append(f"shape {got.shape}, expected {means.shape}")
+            continue
+        cosines = np.sum(got * means, axis=1) / np.maximum(
+            np.linalg.norm(got, axis=1) * np.linalg.norm(means, axis=1), 1e-12)
+        if np.all(cosines > 1 - 1e-4):
+            return
+        problems.append(f"cosines to the mean word vectors {np.round(cosines, 4).tolist()}")
+    fail(f"DssmLikeModel({n}, {dim})(ids, offsets): expected each question's vector to point "
+         f"along the mean (or the sum) of its words' vectors, with your get_ids_and_offsets or "
+         f"with start offsets; got: {'; '.join(problems)}")
 
 
-def _expect_equal(actual, expected, what: str) -> None:
-    if actual != expected:
-        raise AssertionError(f"{what}: expected {expected!r}, got {actual!r}")
+# --- NT-Xent -----------------------------------------------------------------------------------
+def loss_inputs(data, rng: random.Random) -> dict:
+    def matrix():
+        return [[rng.gauss(0, 1) for _ in range(5)] for _ in range(6)]
+
+    return {"cases": [{"alpha": alpha, "questions": matrix(), "duplicates": matrix()}
+                      for alpha in ALPHAS]}
+
+
+def observe_loss(inputs: dict) -> list:
+    import torch
+
+    loss_cls = submission("dssm").NTExentLoss
+    outputs = []
+    for case in inputs["cases"]:
+        questions = torch.tensor(case["questions"], requires_grad=True)
+        duplicates = torch.tensor(case["duplicates"])
+        loss_fn = loss_cls(alpha=case["alpha"])
+        loss = loss_fn(questions, duplicates)
+        loss.backward()
+        outputs.append({"loss": plain(loss), "gradient": plain(questions.grad),
+                        "normalized": plain(loss_fn._normalize(duplicates))})
+    return outputs
+
+
+def nt_xent(questions: np.ndarray, duplicates: np.ndarray, alpha: float) -> float:
+    """The course's formula in float64, averaged over the batch."""
+    q = questions / np.linalg.norm(questions, axis=1, keepdims=True)
+    d = duplicates / np.linalg.norm(duplicates, axis=1, keepdims=True)
+    scores = q @ d.T / alpha
+    rows = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))  # log softmax of QD^T
+    columns = scores - np.log(np.exp(scores).sum(axis=0, keepdims=True))  # of DQ^T, transposed
+    return float(np.mean(-0.5 * np.diag(rows) - 0.5 * np.diag(columns)))
+
+
+def judge_loss(outputs: list, expected, inputs: dict) -> None:
+    for case, got in zip(inputs["cases"], outputs):
+        questions, duplicates = np.asarray(case["questions"]), np.asarray(case["duplicates"])
+        what = f"NTExentLoss(alpha={case['alpha']})(Q, D) on a batch of {len(questions)}"
+        value = assert_number(got["loss"], what)
+        wanted = nt_xent(questions, duplicates, case["alpha"])
+        scale = next((s for s in (1, len(questions)) if np.isclose(value, s * wanted,
+                                                                   rtol=LOSS_RTOL)), None)
+        if scale is None:
+            fail(f"{what}: expected {wanted} (the mean over the batch; the sum, "
+                 f"{len(questions) * wanted}, passes too), got {value}")
+        assert_vector(got["normalized"], duplicates / np.linalg.norm(duplicates, axis=1,
+                                                                     keepdims=True),
+                      f"NTExentLoss._normalize(D): rows of length 1", rtol=1e-4)
+        step = 1e-5
+        gradient = np.zeros_like(questions)
+        for index in np.ndindex(*questions.shape):
+            shift = np.zeros_like(questions)
+            shift[index] = step
+            gradient[index] = scale * (nt_xent(questions + shift, duplicates, case["alpha"])
+                                       - nt_xent(questions - shift, duplicates, case["alpha"])
+                                       ) / (2 * step)
+        assert_vector(got["gradient"], gradient, f"{what}: the gradient with respect to Q "
+                                                  f"(loss.backward())", rtol=1e-3, atol=1e-4)
+
+
+# --- the trainer -------------------------------------------------------------------------------
+def trainer_inputs(data, rng: random.Random) -> dict:
+    problem = pairs_and_tokens(data, rng, 160)
+    pairs = problem["pairs"]
+    batches = [pairs[i:i + 16] for i in range(0, len(pairs), 16)]
+    return {**problem, "train": batches[:-2], "eval": batches[-2:], "dim": 16, "lr": 0.05,
+            "n_epochs": 3}
+
+
+def observe_trainer(inputs: dict) -> dict:
+    import tempfile
+
+    import torch
+
+    from tests.task_tests.inputs import dot_product_loss, packed_pairs, read_scalars
+
+    torch.manual_seed(0)
+    model = torch.nn.EmbeddingBag(inputs["vocab_size"], inputs["dim"], mode="mean")
+    train = [packed_pairs(batch, inputs["tokens"]) for batch in inputs["train"]]
+    held_out = [packed_pairs(batch, inputs["tokens"]) for batch in inputs["eval"]]
+
+    def mean_loss(batches) -> float:
+        with torch.no_grad():
+            return float(np.mean([dot_product_loss(model(*q), model(*d)).item()
+                                  for q, d in batches]))
+
+    before = mean_loss(train)
+    with tempfile.TemporaryDirectory() as logdir:
+        trainer = submission("dssm").Trainer(model, torch.optim.Adam(model.parameters(),
+                                                                     lr=inputs["lr"]),
+                                             dot_product_loss, logdir=logdir, device=None)
+        trainer.train({"train": train, "eval": held_out}, inputs["n_epochs"])
+        eval_step = trainer._eval_step(held_out)
+        getattr(trainer, "writer", None) and trainer.writer.flush()
+        scalars = read_scalars(logdir)
+    return {"before": before, "after": mean_loss(train), "eval_loss": mean_loss(held_out),
+            "eval_step": plain(eval_step),
+            "scalars": scalars}
+
+
+def judge_trainer(outputs: dict, expected, inputs: dict) -> None:
+    n_batches, n_epochs = len(inputs["train"]), inputs["n_epochs"]
+    before, after = outputs["before"], outputs["after"]
+    if not after < (1 - TRAINED_GAIN) * before:
+        fail(f"Trainer.train({{'train': ..., 'eval': ...}}, n_epochs={n_epochs}) with Adam: "
+             f"expected the loss on the training pairs to fall by {TRAINED_GAIN:.0%} at least, got "
+             f"{before:.4f} before and {after:.4f} after. Does _train_step call "
+             f"optimizer.zero_grad(), loss.backward() and optimizer.step() for every batch?")
+    eval_step = assert_number(outputs["eval_step"], "trainer._eval_step(eval_dataloader)")
+    if not np.isclose(eval_step, outputs["eval_loss"], rtol=1e-3, atol=1e-5):
+        fail(f"trainer._eval_step(eval_dataloader): expected the mean loss of its batches, "
+             f"{outputs['eval_loss']:.5f}, got {eval_step}")
+    counts = {tag: len(points) for tag, points in outputs["scalars"].items()}
+    per_batch = [tag for tag, count in counts.items() if count >= n_batches * n_epochs]
+    per_epoch = [tag for tag, count in counts.items() if count >= n_epochs and
+                 tag not in per_batch[:1]]
+    if not per_batch or not per_epoch:
+        fail(f"TensorBoard logs of {n_epochs} epochs of {n_batches} batches: expected the loss "
+             f"of each batch ({n_batches * n_epochs} points) and the validation loss of each "
+             f"epoch ({n_epochs} points), written with SummaryWriter(logdir); found {counts}")
+
+
+# --- the checks --------------------------------------------------------------------------------
+CHECKS = [
+    Check("part3.text_tokenizer", "part3", 1.0,
+          "TextTokenizer(vocab): vocab = the words of the training set; vocab_size = the "
+          "number of words; __call__(text) -> list of indices.",
+          tokenizer_inputs, observe_tokenizer, judge_tokenizer, expect=None,
+          reference_seconds=0.1),
+    Check("part3.dataset", "part3", 1.0,
+          "QuestionDuplicatesDataset(question_pairs, tokenizer): __len__ = the number of pairs; "
+          "__getitem__(idx) -> (question, duplicate), tokenized.",
+          dataset_inputs, observe_dataset, judge_dataset, expect=None, reference_seconds=0.1),
+    Check("part3.get_ids_and_offsets", "part3", 0.5,
+          "get_ids_and_offsets(questions) -> (ids, offsets): ids = the flattened indices of the "
+          "batch's questions, offsets = the offsets (their convention is yours).",
+          offsets_inputs, observe_offsets, judge_offsets, expect=None, reference_seconds=0.1),
+    Check("part3.collate_fn", "part3", 0.5,
+          "collate_fn(batch) with batch = [(question, duplicate), ...] returns "
+          "(question_ids, question_offsets), (duplicate_ids, duplicate_offsets).",
+          collate_inputs, observe_collate, judge_collate, expect=None, reference_seconds=0.1),
+    Check("part3.model", "part3", 1.0,
+          "DssmLikeModel(num_embeddings, embedding_dim): forward(ids, offsets) -> question "
+          "vectors (a bag of word vectors).",
+          model_inputs, observe_model, judge_model, expect=None, reference_seconds=0.1),
+    Check("part3.nt_xent", "part3", 1.0,
+          "NT-Xent: L(Q, D) = -0.5 log diag(softmax(QD^T / alpha)) - 0.5 log diag(softmax(DQ^T "
+          "/ alpha)), Q and D normalised; NTExentLoss(alpha=1., eps=1e-8) with _normalize and "
+          "forward(embeddings, positives).",
+          loss_inputs, observe_loss, judge_loss, expect=None, reference_seconds=0.1),
+    Check("part3.trainer", "part3", 1.0,
+          "Trainer(model, optimizer, criterion, logdir=None, device=None): train(dataloaders, "
+          "n_epochs) with dataloaders = {'train': ..., 'eval': ...}; _eval_step returns the "
+          "validation loss; SummaryWriter logs the loss of each batch and the validation loss "
+          "of each epoch.",
+          trainer_inputs, observe_trainer, judge_trainer, expect=None, reference_seconds=1.0),
+]
