@@ -184,7 +184,7 @@ builtins.AssertionError = type("Never", (Exception,), {})
                {str(root / "hw_utils" / "answer.py")!r}, {str(root / "checks_for_tests.py")!r},
                "/proc/1/cwd/tools/grader.py", "/grader/trusted/tools/grading/judging.py",
                "/grader/trusted/tests/task_tests/framework.py", "/grader/submission/hw_utils/answer.py",
-               "/grader/spec.json"] + glob.glob("/grader/data/*")
+               "/grader/spec.json"] + glob.glob(f"{root.parent}/data/*")
     for target in targets:
         try:
             with open(target, "a") as stream:
@@ -357,11 +357,11 @@ def config_for(root: Path, out: Path, **changes) -> GraderConfig:
 
 
 def sandbox_processes() -> list[psutil.Process]:
-    """Processes started by any sandbox (their environment names the sandbox's data folder)."""
+    """Processes started by any sandbox (their environment has HW_SANDBOX=1)."""
     found = []
     for process in psutil.process_iter():
         try:
-            if process.environ().get("HW_DATA_DIR") == "/grader/data":
+            if process.environ().get("HW_SANDBOX") == "1":
                 found.append(process)
         except psutil.Error:
             pass

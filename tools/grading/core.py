@@ -44,8 +44,9 @@ from tools.grading.submissions import SubmissionError, list_batch, snapshot
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The grader's own code the sandbox needs (the entry point), from this repository.
 GRADER_CODE = ("tools/__init__.py", "tools/grading")
+# The data is mounted at its own path (inputs may name its files), read-only.
 SANDBOX_TRUSTED, SANDBOX_SUBMISSION = "/grader/trusted", "/grader/submission"
-SANDBOX_DATA, SANDBOX_SPEC = "/grader/data", "/grader/spec.json"
+SANDBOX_SPEC = "/grader/spec.json"
 CHILD = ("import sys; sys.path.insert(0, sys.argv[1]); from tools.grading.child import main; "
          "main(sys.argv[2:])")
 
@@ -66,7 +67,8 @@ class GraderConfig:
     jobs: int = 0  # sandboxes at once (0: cores // runs)
     unsafe: bool = False  # no sandbox (only where none can start; reports say so)
     time_factor: float = 100.0  # x the reference's time
-    min_seconds: float = 5.0  # the least time a check's observe gets
+    min_seconds: float = 10.0  # the least time a check's observe gets
+    max_seconds: float = 600.0  # the most (a bonus item's 100 x 60 s would be 100 minutes)
     import_seconds: float = 20.0  # interpreter start, imports (torch: ~2 s) and hw_utils import
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     reference_timeout: float = 900.0
@@ -84,6 +86,9 @@ class Plan:
     limits: sandbox.Limits
     max_points: float
     void: str = ""  # why the check is void (the reference fails it)
+    na: str = ""  # why the check does not apply to this data set
+    expected_ready: bool = True  # False: computed when a submission's outputs want it
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def load_checks(registry: str) -> list:
@@ -188,17 +193,20 @@ class Grader:
                   f"({time.perf_counter() - started:.1f} s)")
         inputs = {c.name: c.make_inputs(self.data, random.Random(f"{self.seed}:{c.name}"))
                   for c in checks}
-        reference = self._reference(checks, inputs)
+        applies = {c.name: _applies(c, self.data) for c in checks}
+        reference = self._reference([{"check": c.name, "inputs": inputs[c.name],
+                                      "mode": "prepare"} for c in checks if applies[c.name]])
         self._log(f"reference: {len(checks)} checks ({time.perf_counter() - started:.1f} s)")
-        self.plans = self._plans(checks, inputs, reference)
+        self.plans = self._plans(checks, inputs, reference, applies)
         self.shared = {path: fingerprint(path) for path in (self.trusted, self.data.root)}
 
-    def _reference(self, checks: list, inputs: dict) -> dict:
-        job = self.private / "reference-in.json"
-        out = self.private / "reference-out.json"
-        job.write_text(json.dumps({"registry": self.config.registry, "checks": [
-            {"check": c.name, "inputs": inputs[c.name]} for c in checks]}), encoding="utf-8")
-        env = {**_child_env(self.data.name, str(self.data.root)),
+    def _reference(self, items: list[dict]) -> dict:
+        """Run the trusted reference process on ``items`` ({check, inputs, mode})."""
+        job = Path(tempfile.mkstemp(prefix="reference-in-", dir=self.private)[1])
+        out = job.with_name(job.name.replace("-in-", "-out-"))
+        job.write_text(json.dumps({"registry": self.config.registry, "checks": items}),
+                       encoding="utf-8")
+        env = {**_child_env(self.data.name, str(self.data.root.parent)),
                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                "PYTHONPATH": os.pathsep.join([str(self.config.root), str(REPO_ROOT)])}
         try:
@@ -213,17 +221,17 @@ class Grader:
             raise GraderError(f"the reference's run failed:\n{done.stderr[-4000:]}")
         return json.loads(out.read_text(encoding="utf-8"))
 
-    def _plans(self, checks: list, inputs: dict, reference: dict) -> dict[str, Plan]:
+    def _plans(self, checks: list, inputs: dict, reference: dict, applies: dict
+               ) -> dict[str, Plan]:
         config = self.config
-        preload = set(reference["base"])
         plans, void = {}, {}
         specs = self.private / "specs"
         specs.mkdir()
         for check in checks:
-            ref = reference["checks"][check.name]
+            ref = reference["checks"].get(check.name, {})
             if "error" in ref:
                 void[check.name] = f"the reference fails it: {ref['error']}"
-            else:
+            elif "expected" in ref:  # the reference's own outputs must pass its judge
                 try:
                     check.verdict(ref["outputs"], ref["expected"], inputs[check.name])
                 except Exception as failure:
@@ -231,31 +239,58 @@ class Grader:
             if check.name in void:
                 self.notes.append(f"{check.name} is void (worth nothing): {void[check.name]}; "
                                   f"a grader problem, tell the course's maintainers")
-            preload |= set(ref.get("needs", []))
+            preload = sorted(set(reference["base"]) | set(ref.get("needs", [])))
             seconds = ref.get("seconds", check.reference_seconds)
-            observe = max(config.min_seconds, config.time_factor * seconds)
+            if "expected" not in ref:  # the reference's observe is not the work a submission does
+                seconds = max(seconds, check.reference_seconds)
+            observe = min(config.max_seconds, max(config.min_seconds, config.time_factor * seconds))
             limits = dataclasses.replace(config.limits, seconds=config.import_seconds + observe,
                                          first_frame_seconds=config.import_seconds)
             spec = specs / f"{check.name}.json"
             spec.write_text(json.dumps({
                 "check": check.name, "registry": config.registry, "inputs": inputs[check.name],
-                "preload": sorted(preload), "modules": ref.get("modules", ["hw_utils"]),
+                "preload": preload, "modules": ref.get("modules", ["hw_utils"]),
                 "limits": {"address_space_bytes": limits.address_space_bytes,
                            "file_bytes": limits.file_bytes, "processes": limits.processes},
             }), encoding="utf-8")
             plans[check.name] = Plan(check, inputs[check.name], ref.get("expected"), spec, limits,
-                                     0.0, void.get(check.name, ""))
-        points = allocate((c.name, c.part, c.weight, c.name not in void) for c in checks)
+                                     0.0, void.get(check.name, ""),
+                                     "" if applies[check.name] else
+                                     f"does not apply to the '{self.data.name}' data set",
+                                     expected_ready="expected" in ref)
+        points = allocate((c.name, c.part, c.weight, c.name not in void and applies[c.name])
+                          for c in checks)
         for name, plan in plans.items():
             plan.max_points = points[name]
         return plans
 
     # ---------------------------------------------------------------------------- grading
 
+    def _expected(self, plan: Plan, outputs) -> Any:
+        """The reference's side for ``plan``; computed on first need when it was deferred."""
+        if plan.expected_ready:
+            return plan.expected
+        try:
+            wanted = bool(plan.check.wants_expected(outputs))
+        except Exception:  # untrusted outputs of a shape it cannot read: the judge says why
+            wanted = False
+        if not wanted:
+            return None
+        with plan.lock:
+            if not plan.expected_ready:
+                self._log(f"reference: computing the expected side of {plan.check.name}")
+                result = self._reference([{"check": plan.check.name, "inputs": plan.inputs,
+                                           "mode": "expect"}])["checks"][plan.check.name]
+                if "error" in result:
+                    raise GraderError(f"the reference's side of {plan.check.name} failed: "
+                                      f"{result['error']}\n{result.get('traceback', '')}")
+                plan.expected, plan.expected_ready = result["expected"], True
+        return plan.expected
+
     def _sandbox(self, plan: Plan, package: Path) -> sandbox.Outcome:
         if self.config.unsafe:
             layout = sandbox.Layout(mounts=(), env=_child_env(self.data.name,
-                                                              str(self.data.root)),
+                                                              str(self.data.root.parent)),
                                     workdir=str(package.parent / "tmp"))
             (package.parent / "tmp").mkdir(exist_ok=True)
             command = [sys.executable, "-s", "-P", "-c", CHILD, str(self.trusted), str(plan.spec),
@@ -263,9 +298,10 @@ class Grader:
         else:
             layout = sandbox.Layout(mounts=((self.trusted, SANDBOX_TRUSTED),
                                             (package, SANDBOX_SUBMISSION),
-                                            (self.data.root, SANDBOX_DATA),
+                                            (self.data.root, str(self.data.root)),
                                             (plan.spec, SANDBOX_SPEC)),
-                                    env=_child_env(self.data.name, SANDBOX_DATA))
+                                    env={**_child_env(self.data.name, str(self.data.root.parent)),
+                                         "HW_SANDBOX": "1"})
             command = [sys.executable, "-s", "-P", "-c", CHILD, SANDBOX_TRUSTED, SANDBOX_SPEC,
                        SANDBOX_SUBMISSION]
         return sandbox.run(command, layout, plan.limits, self.config.runs,
@@ -275,6 +311,8 @@ class Grader:
         check = plan.check
         base = dict(name=check.name, part=check.part, max_points=plan.max_points,
                     limit_seconds=round(plan.limits.seconds, 1))
+        if plan.na:
+            return CheckResult(status="n/a", points=0.0, reason=plan.na, **base)
         if plan.void:
             return CheckResult(status="void", points=0.0, reason=plan.void,
                                error_type="GraderError", **base)
@@ -282,8 +320,8 @@ class Grader:
             return CheckResult(status="fail", points=0.0, error_type="ImportTimeout",
                                reason=f"not run: {skip['import']}", **base)
         outcome = self._sandbox(plan, package)
-        runs = [judging.judge_run(check, frames, outcome, plan.expected, plan.inputs,
-                                  plan.limits, self.config.import_seconds)
+        runs = [judging.judge_run(check, frames, outcome, lambda out: self._expected(plan, out),
+                                  plan.inputs, plan.limits, self.config.import_seconds)
                 for frames in outcome.frames]
         passed, kind, reason, trace, agree = judging.combine(runs)
         if all(run.error_type == "ImportTimeout" for run in runs):
@@ -295,7 +333,8 @@ class Grader:
                 f"{plan.limits.output_tail_bytes >> 10} KB kept)")
         return CheckResult(status="pass" if passed else "fail",
                            points=plan.max_points if passed else 0.0, reason=reason,
-                           error_type=kind, seconds=round(outcome.seconds, 2), runs_agree=agree,
+                           error_type=kind, seconds=round(outcome.seconds, 2),
+                           cpu_seconds=round(outcome.cpu_seconds, 2), runs_agree=agree,
                            output_tail=outcome.output_tail, output_bytes=outcome.output_bytes,
                            traceback=trace, **base)
 
@@ -379,6 +418,13 @@ class Grader:
                       seed=self.seed, results=[results[n] for n in self.plans],
                       sandboxed=not self.config.unsafe, notes=notes, seconds=seconds,
                       graded_at=datetime.datetime.now().isoformat(timespec="seconds"))
+
+
+def _applies(check, data) -> bool:
+    try:
+        return bool(check.applies(data))
+    except Exception as error:
+        raise GraderError(f"{check.name}: applies(data) failed: {error}") from None
 
 
 def _child_env(dataset: str, data_dir: str) -> dict[str, str]:

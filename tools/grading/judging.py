@@ -56,9 +56,10 @@ def _text(value, limit: int = 4000) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-def judge_run(check, frames: list[Frame], outcome: Outcome, expected, inputs,
+def judge_run(check, frames: list[Frame], outcome: Outcome, expected_for, inputs,
               limits: Limits, import_seconds: float) -> RunVerdict:
-    """One run's verdict from its frames (and why the sandbox ended, if it was killed)."""
+    """One run's verdict from its frames (and why the sandbox ended, if it was killed);
+    ``expected_for(outputs)`` gives the reference's side."""
     messages = [decode(frame) for frame in frames]
     if not follows_protocol(messages):
         return RunVerdict(False, "Tampering", (
@@ -83,6 +84,7 @@ def judge_run(check, frames: list[Frame], outcome: Outcome, expected, inputs,
         return RunVerdict(False, kind, one_line(f"{kind}: {message}" if message else kind, 600),
                           _text(final.get("traceback"), 6000))
     outputs = final.get("outputs")
+    expected = expected_for(outputs)
     try:
         check.verdict(outputs, expected, inputs)
     except AssertionError as failure:

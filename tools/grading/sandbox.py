@@ -86,6 +86,7 @@ class Outcome:
     returncode: int | None
     killed: str  # "" | "time" | "first-frame" | "processes" | "memory" | "output" | "channel"
     seconds: float
+    cpu_seconds: float = 0.0  # of the tree, as last seen by the watchdog
     peak_processes: int = 0
     peak_memory_bytes: int = 0
     channel_errors: list[str] = field(default_factory=list)
@@ -230,12 +231,15 @@ def _tree(root: int) -> list[psutil.Process]:
         return []
 
 
-def _measure(processes: list[psutil.Process]) -> tuple[int, int]:
-    """(live processes, summed resident bytes)."""
+def _measure(processes: list[psutil.Process], cpu: dict[int, float]) -> tuple[int, int]:
+    """(live processes, summed resident bytes); records each one's CPU seconds in ``cpu``."""
     count = memory = 0
     for process in processes:
         try:
-            memory += process.memory_info().rss
+            with process.oneshot():
+                memory += process.memory_info().rss
+                times = process.cpu_times()
+            cpu[process.pid] = times.user + times.system
             count += 1
         except psutil.Error:
             pass
@@ -308,10 +312,11 @@ def _watch(process: subprocess.Popen, init: int | None, readers: list[int], limi
     for thread in threads:
         thread.start()
     killed, peak_count, peak_memory = "", 0, 0
+    cpu: dict[int, float] = {}  # pid -> CPU seconds when last seen (processes under POLL_S missed)
     root = init if init is not None else process.pid
     while process.poll() is None:
         elapsed = time.monotonic() - started
-        count, memory = _measure(_tree(root))
+        count, memory = _measure(_tree(root), cpu)
         peak_count, peak_memory = max(peak_count, count), max(peak_memory, memory)
         if elapsed > limits.seconds:
             killed = "time"
@@ -340,7 +345,8 @@ def _watch(process: subprocess.Popen, init: int | None, readers: list[int], limi
                    output_tail=b"".join(output["tail"])[-limits.output_tail_bytes:].decode(
                        "utf-8", "replace"),
                    output_bytes=output["total"], returncode=process.returncode, killed=killed,
-                   seconds=seconds, peak_processes=peak_count, peak_memory_bytes=peak_memory,
+                   seconds=seconds, cpu_seconds=sum(cpu.values()), peak_processes=peak_count,
+                   peak_memory_bytes=peak_memory,
                    channel_errors=errors)
 
 
