@@ -45,7 +45,7 @@ def sample_rows(rows: Sequence[Sequence[str]], rng: random.Random, n: int,
 
 def vectors_for(words: Sequence[str], embeddings: Any) -> dict[str, list[float]]:
     """word -> vector (as a list) for the words of ``words`` that ``embeddings`` knows."""
-    return {word: np.asarray(embeddings[word], dtype=np.float32).tolist()
+    return {word: np.round(np.asarray(embeddings[word], dtype=np.float64), 6).tolist()
             for word in dict.fromkeys(words) if word in embeddings}
 
 

@@ -238,7 +238,8 @@ class Part1Tests:
 
     @skips_without_ground_truth
     def test_embedder(self, embedder) -> None:
-        assert_vector(plain(embedder(EMBEDDER_TEXT)), self.gt["embedder"],
+        expected = self.gt["embedder"]
+        assert_vector(plain(embedder(EMBEDDER_TEXT)), expected,
                       f"embedder({EMBEDDER_TEXT!r}) on {self.gt.describe_data()}")
 
     @skips_without_ground_truth
