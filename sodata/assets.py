@@ -301,8 +301,13 @@ def _obtain(asset: Asset, target: Path, progress: bool) -> str:
             _fetch(asset, target, progress)
     except KeyboardInterrupt:
         received = part.stat().st_size if part.exists() else 0
-        kept = (f"the {received:,} bytes received are kept in {part}; run `make data` again to "
-                f"resume" if received and not mirror else "nothing was kept")
+        if mirror:
+            kept = "run `make data` again to copy it from the mirror again"
+        elif received:
+            kept = (f"the {received:,} bytes received are kept in {part}; run `make data` again "
+                    f"to resume")
+        else:
+            kept = "nothing had arrived; run `make data` again to start it"
         raise DownloadInterrupted(f"interrupted: {asset.filename} is not complete; {kept}.") from None
     part.replace(target)
     digest = verify(asset, target)

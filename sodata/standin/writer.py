@@ -5,7 +5,8 @@ when every file is complete, so an interrupted or failed run leaves nothing half
 an exception (Ctrl-C included) or SIGTERM/SIGHUP (a kernel restart, a closed terminal) removes the
 temporary folder; one left by SIGKILL or a power cut is swept by the next run, which holds the
 lock file (``filelock``) that serialises runs on the same destination. A data set is reused only
-when every file's sha256 matches the manifest (about 0.15 s for the sample scale, 0.7 s for full).
+when every file's sha256 matches the manifest: hashing costs about 0.13 s for the sample scale's
+99 MB and 0.65 s for full's 484 MB (2 cores, load average 1), cheap enough to do on every reuse.
 """
 import contextlib
 import errno
@@ -115,8 +116,8 @@ def sweep_stale(out: Path) -> None:
     lock = _lock(out)
     try:
         lock.acquire(timeout=0)
-    except Timeout:
-        return  # a run is writing: its temporary folder is not stale
+    except (Timeout, OSError):
+        return  # a run is writing (its temporary folder is not stale), or a read-only folder
     try:
         _sweep(out)
     finally:
