@@ -188,6 +188,8 @@ def test_a_truncated_vectors_file_is_never_picked_as_real_data(real_tables):
 
 def test_use_checks_size_and_time_verify_checks_sha256(real_tables, capsys):
     download_all(progress=False)
+    assert data_cli(["verify"]) == 0
+    assert "stackoverflow: verified (sha256)" in capsys.readouterr().out
     train = real_tables / "stackoverflow" / "train.tsv"
     before = train.stat()
     train.write_bytes(b"A\tb\n")  # same size, and the time put back: only a hash sees it
