@@ -176,8 +176,8 @@ def how_to_get(asset: Asset, target: Path) -> str:
             f"  1. with network access: `make data` (or `python -m sodata download "
             f"{asset.name}`) downloads {asset.filename} from {asset.url};\n"
             f"  2. without: copy {target.name} to {target} yourself, or put it in a folder "
-            f"(a course mirror), set {MIRROR_ENV}=/that/folder and run `make data` (it checks "
-            f"the file and uses it).")
+            f"(a course mirror) and set {MIRROR_ENV}=/that/folder; then run `make data`: it "
+            f"checks the file and uses it, downloading nothing.")
 
 
 def require_real_data(root: Path | None = None) -> None:
