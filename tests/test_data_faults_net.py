@@ -226,7 +226,7 @@ def test_too_little_free_space_is_said_before_writing(server, tmp_path, monkeypa
 # Stalls and Ctrl-C ---------------------------------------------------------------------------------
 
 def test_a_stalled_link_times_out_and_resumes_what_arrived(server, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(assets, "HTTP_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(assets, "HTTP_TIMEOUT_S", 1.0)
     path = download(_asset(f"{server.base}/stall/payload.bin"), root=tmp_path, progress=False)
     assert path.read_bytes() == PAYLOAD
     assert server.log == [("/stall/payload.bin", None), ("/stall/payload.bin", f"bytes={HALF}-")]
