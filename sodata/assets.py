@@ -438,10 +438,13 @@ def _zip_problem(path: Path, max_unpacked: int) -> str | None:
 
 
 def _archive_problem(infos: list[zipfile.ZipInfo], max_unpacked: int) -> str | None:
-    """Why these members must not be extracted: a link, encryption, a compression zipfile cannot
-    read, or more than ``max_unpacked`` bytes in all; None when they may be."""
+    """Why these members must not be extracted: a path leaving the folder, a link, encryption, a
+    compression zipfile cannot read, or more than ``max_unpacked`` bytes in all; None when they
+    may be."""
     for info in infos:
         method = info.compress_type
+        if not _is_safe_member(info.filename, Path("/extract-here")):
+            return f"member {info.filename!r} would be written outside the folder it is extracted to"
         if stat.S_ISLNK(info.external_attr >> 16):
             return f"member {info.filename!r} is a symbolic link, which is never extracted"
         if info.flag_bits & 0x1:

@@ -158,6 +158,15 @@ def test_safe_extract_never_writes_a_symlink_member(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_zip_slip_archive_is_set_aside_too(mirror, tmp_path):
+    (mirror / "corpus.zip").write_bytes(_zip({"../train.tsv": b"a\tb\n", "validation.tsv": b"",
+                                              "test.tsv": b""}))
+    with pytest.raises(VerificationError, match="'../train.tsv' would be written outside"):
+        download(_corpus_asset(), root=tmp_path / "cache", progress=False)
+    assert (tmp_path / "cache" / "corpus.zip.corrupt").exists()
+    assert not (tmp_path / "train.tsv").exists()
+
+
 # Data used because it was verified ----------------------------------------------------------------
 
 @pytest.fixture
@@ -342,3 +351,4 @@ def test_a_lone_cr_inside_a_newline_file_stays_in_its_field(tmp_path):
     path = tmp_path / "unix.tsv"
     path.write_bytes(b"a\rb\tc\r\nd\te\n")
     assert read_corpus(path) == [["a\rb", "c"], ["d", "e"]]
+
