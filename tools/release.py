@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import tokenize
+from itertools import takewhile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -267,8 +268,10 @@ def strip_notebook(notebook, relpath: str) -> int:
         if SOLUTION_TAG in _cell_tags(cell):
             if cell.cell_type == "code":
                 find_regions(cell.source, where, in_function=False)  # malformed markers fail
+                header = list(takewhile(lambda line: line.startswith("#"),
+                                        cell.source.split("\n")))
                 cell.source = "\n".join(
-                    ["# Your code here."] + stub_lines("", stub_message(relpath, "")))
+                    header + ["# Your code here."] + stub_lines("", stub_message(relpath, "")))
             else:
                 cell.source = "*Your answer here.*"
             removed += 1

@@ -64,8 +64,8 @@ def assert_vector(actual: Any, expected: Any, what: str, rtol: float = 1e-4,
         first = int(np.flatnonzero(~close.ravel())[0])
         raise CheckFailure(
             f"{what}: {int((~close).sum())} of {expected.size} values differ (rtol={rtol}, "
-            f"atol={atol}); at index {first} expected {expected.ravel()[first]!r}, got "
-            f"{actual.ravel()[first]!r}.\nexpected: {np.round(expected, 6).tolist()}\n"
+            f"atol={atol}); at index {first} expected {float(expected.ravel()[first])!r}, got "
+            f"{float(actual.ravel()[first])!r}.\nexpected: {np.round(expected, 6).tolist()}\n"
             f"got:      {np.round(actual, 6).tolist()}")
 
 
