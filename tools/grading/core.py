@@ -345,10 +345,18 @@ class Grader:
         names = [name for name, _ in submissions]
         if len(set(names)) != len(names):
             raise SubmissionError(f"two submissions share a name: {sorted(names)}")
+        copies = Path(tempfile.mkdtemp(prefix="submissions-", dir=self.private))
+        try:
+            return self._grade_copies(submissions, copies, write)
+        finally:
+            shutil.rmtree(copies, ignore_errors=True)
+
+    def _grade_copies(self, submissions: list[tuple[str, Path]], copies: Path, write: bool
+                      ) -> list[Report | tuple[str, str]]:
         packages: dict[str, Path | str] = {}
         for index, (name, path) in enumerate(submissions):
             try:
-                packages[name] = snapshot(Path(path), self.private / "submissions" / str(index))
+                packages[name] = snapshot(Path(path), copies / str(index))
             except (SubmissionError, OSError) as error:
                 packages[name] = f"{type(error).__name__}: {error}"
         graded = [(name, path) for name, path in submissions if isinstance(packages[name], Path)]
