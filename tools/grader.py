@@ -9,9 +9,10 @@ import sys
 
 from tools.grading.cli import main
 from tools.grading.core import Grader, GraderConfig, grade, grade_batch
-from tools.grading.report import CheckResult, Report
+from tools.grading.report import CheckResult, Report, format_markdown, format_table
 
-__all__ = ["CheckResult", "Grader", "GraderConfig", "Report", "grade", "grade_batch", "main"]
+__all__ = ["CheckResult", "Grader", "GraderConfig", "Report", "format_markdown", "format_table",
+           "grade", "grade_batch", "main"]
 
 if __name__ == "__main__":
     sys.exit(main())

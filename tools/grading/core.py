@@ -443,11 +443,12 @@ def _child_env(dataset: str, data_dir: str) -> dict[str, str]:
             "OPENBLAS_NUM_THREADS": "1"}
 
 
-def grade(submission: Path | None, config: GraderConfig) -> Report:
+def grade(submission: Path | None, config: GraderConfig, name: str | None = None) -> Report:
     """Grade one submission folder, hw_utils folder or zip (``None``: the reference) and write
-    its reports; the API the release validation calls."""
+    its reports. To grade several against the same hidden data (the release validation: the
+    reference and the student release), use one ``Grader`` and its ``grade``."""
     with Grader(config) as grader:
-        return grader.grade(submission)
+        return grader.grade(submission, name)
 
 
 def grade_batch(folder: Path, config: GraderConfig) -> list[Report | tuple[str, str]]:
