@@ -17,7 +17,7 @@ import pytest
 from tests.test_grader_redteam import (GOOD, HONEST, REGISTRY, config_for, make_data,
                                        make_package, make_root)
 from tools.grading import cli, judging, points, sandbox
-from tools.grading.core import Grader, GraderConfig, hidden_dataset
+from tools.grading.core import Grader, GraderConfig, GraderError, hidden_dataset
 from tools.grading.report import format_markdown, format_table, write_csv
 from tools.grading.sandbox import Frame, Limits, Outcome
 
@@ -345,3 +345,27 @@ def test_reference_gets_full_marks_with_the_real_checks(tmp_path):
                                if r.status != "pass"]
     assert report.total() == (10.0, 10.0)
     assert all(r.runs_agree for r in report.results if r.part != "bonus")
+
+
+def test_without_a_sandbox_changes_are_still_caught(setup, tmp_path):
+    """``--unsafe`` has no read-only mounts: the fingerprints are the last line. A submission
+    that edits its own copy fails every check; one that edits the grader's trusted code stops
+    the grading before any further grade is handed out."""
+    unsafe = dataclasses.replace(setup["config"], unsafe=True, out_dir=tmp_path / "out")
+    own = HONEST.replace("return sum(values)", (
+        "import hw_utils, pathlib\n"
+        "    pathlib.Path(hw_utils.__file__).with_name('extra.py').write_text('x = 1')\n"
+        "    return sum(values)"))
+    trusted = HONEST.replace("return sum(values)", (
+        "import sys, pathlib\n"
+        "    with open(pathlib.Path(sys.path[0]) / 'checks_for_tests.py', 'a') as stream:\n"
+        "        stream.write('# owned')\n"
+        "    return sum(values)"))
+    with Grader(unsafe, data=setup["data"]) as grader:
+        report = grader.grade(submission(tmp_path / "edits_itself", own), write=False)
+        assert all(r.status == "fail" and r.error_type == "Tampering" and r.points == 0
+                   for r in report.results if r.status not in ("n/a", "void"))
+        assert any(note.startswith("Tampering") for note in report.notes)
+        with pytest.raises(GraderError, match="grading stops"):
+            grader.grade(submission(tmp_path / "edits_grader", trusted))
+        assert not (tmp_path / "out" / "edits_grader").exists()

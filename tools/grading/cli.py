@@ -29,7 +29,7 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=None,
                         help="the hidden data set's seed (default: a random one; in the report)")
     parser.add_argument("--jobs", type=int, default=0,
-                        help="sandboxes at once (default: cores / 2; each runs a check twice)")
+                        help="sandboxes at once (default: cores / 2 + 1; each runs a check twice)")
     parser.add_argument("--unsafe", action="store_true",
                         help="grade without a sandbox where none can start (reports say so)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "dist" / "grading")

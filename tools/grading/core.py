@@ -64,7 +64,7 @@ class GraderConfig:
     trusted: tuple[str, ...] = ("tests/__init__.py", "tests/task_tests", "sodata")
     out_dir: Path = REPO_ROOT / "dist" / "grading"
     runs: int = 2  # runs of each check, compared for reproducibility
-    jobs: int = 0  # sandboxes at once (0: cores // runs)
+    jobs: int = 0  # sandboxes at once (0: cores // runs + 1)
     unsafe: bool = False  # no sandbox (only where none can start; reports say so)
     time_factor: float = 100.0  # x the reference's time
     min_seconds: float = 10.0  # the least time a check's observe gets
@@ -119,12 +119,17 @@ def hidden_dataset(scale: str, seed: int, into: Path):
                    root / VECTORS_FILE, None, is_standin=True)
 
 
-def fingerprint(folder: Path) -> str:
-    """sha256 over the relative paths, modes and contents of every file under ``folder``."""
+def fingerprint(folder: Path, hash_limit: int = 64 * 2**20) -> str:
+    """sha256 over the relative paths, modes and contents of every file under ``folder`` (size
+    and modification time only for files over ``hash_limit``: the real data)."""
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
         if path.is_file() and not path.is_symlink():
-            digest.update(f"{path.relative_to(folder)}\0{path.stat().st_mode:o}\0".encode())
+            stat = path.stat()
+            digest.update(f"{path.relative_to(folder)}\0{stat.st_mode:o}\0".encode())
+            if stat.st_size > hash_limit:
+                digest.update(f"{stat.st_size}\0{stat.st_mtime_ns}".encode())
+                continue
             with path.open("rb") as stream:
                 while chunk := stream.read(2**20):
                     digest.update(chunk)
@@ -377,6 +382,7 @@ class Grader:
                 results[name][plan.check.name] = result
                 if len(results[name]) < len(self.plans):
                     return
+            self._check_shared()
             report = self._report(name, dict(graded)[name], results[name],
                                   time.perf_counter() - started[name],
                                   fingerprint(packages[name]) != prints[name])
@@ -385,15 +391,20 @@ class Grader:
             reports[name] = report
 
         tasks = [(name, plan) for name, _ in graded for plan in self.plans.values()]
-        jobs = self.config.jobs or max(1, (os.cpu_count() or 1) // self.config.runs)
+        # One more sandbox than the cores' share: its start (imports) overlaps others' runs.
+        jobs = self.config.jobs or (os.cpu_count() or 1) // self.config.runs + 1
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             list(pool.map(one, tasks))
-        changed = [str(path) for path, digest in self.shared.items() if fingerprint(path) != digest]
-        if changed:  # read-only mounts make this impossible: never hand out such grades quietly
-            raise GraderError(f"files every submission is graded with changed during grading "
-                              f"({', '.join(changed)}): the sandbox did not hold; grades void")
         return [reports[name] if isinstance(packages[name], Path) else (name, packages[name])
                 for name, _ in submissions]
+
+    def _check_shared(self) -> None:
+        """Raise if the trusted code or the data changed: read-only mounts make that impossible,
+        so it means the sandbox did not hold, and no grade is handed out after it."""
+        changed = [str(path) for path, digest in self.shared.items() if fingerprint(path) != digest]
+        if changed:
+            raise GraderError(f"files every submission is graded with changed during grading "
+                              f"({', '.join(changed)}): the sandbox did not hold; grading stops")
 
     def grade(self, submission: Path | None = None, name: str | None = None,
               write: bool = True) -> Report:
@@ -414,7 +425,8 @@ class Grader:
             notes.insert(0, "Tampering: the submission's copy changed while it was graded; "
                             "every check fails")
             for result in results.values():
-                result.status, result.points, result.error_type = "fail", 0.0, "Tampering"
+                if result.status in ("pass", "fail"):
+                    result.status, result.points, result.error_type = "fail", 0.0, "Tampering"
         if self.config.unsafe:
             notes.insert(0, "graded WITHOUT a sandbox (--unsafe): the submission's code could "
                             "read and change the grader's files; do not trust this grade")
