@@ -94,7 +94,8 @@ def setup(tmp_path_factory):
     log = base / "expected.log"
     (root / "checks_for_tests.py").write_text(REGISTRY + EXTRA.replace("LOG", repr(str(log))))
     (root / "hw_utils" / "answer.py").write_text(SLOW_GOOD)
-    config = config_for(root, base / "out", min_seconds=0.5, time_factor=10.0, jobs=2)
+    config = config_for(root, base / "out", import_seconds=15.0, min_seconds=1.0,
+                        time_factor=10.0, jobs=2)
     data = make_data(base / "data")
     grader = Grader(config, data=data)
     yield dict(base=base, root=root, config=config, data=data, grader=grader, log=log)

@@ -172,6 +172,8 @@ framework.Check.verdict = lambda *args, **kwargs: None
 framework.fail = lambda message: None
 framework.CheckFailure = type("Never", (Exception,), {})
 builtins.AssertionError = type("Never", (Exception,), {})
+import numpy
+numpy.isclose = numpy.allclose = lambda *args, **kwargs: True
 ''', {"part3.double"}),
         "reads_parent_proc": (HONEST + HUNT.replace("EXTRA", "['/proc/1/cwd', '/proc/1/root']"),
                               None, honest),
@@ -350,8 +352,8 @@ def config_for(root: Path, out: Path, **changes) -> GraderConfig:
                             address_space_bytes=1024 * 2**20, output_bytes=2 * 2**20,
                             channel_bytes=4 * 2**20, file_bytes=64 * 2**20)
     settings = dict(registry="checks_for_tests:CHECKS", root=root,
-                    trusted=("tests", "checks_for_tests.py"), out_dir=out, import_seconds=8.0,
-                    min_seconds=3.0, limits=limits, quiet=True, jobs=2)
+                    trusted=("tests", "checks_for_tests.py"), out_dir=out, import_seconds=10.0,
+                    min_seconds=5.0, limits=limits, quiet=True, jobs=2)
     settings.update(changes)
     return GraderConfig(**settings)
 

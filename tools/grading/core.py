@@ -325,6 +325,8 @@ class Grader:
             return CheckResult(status="fail", points=0.0, error_type="ImportTimeout",
                                reason=f"not run: {skip['import']}", **base)
         outcome = self._sandbox(plan, package)
+        if not outcome.started:
+            raise GraderError(f"the sandbox did not start: {outcome.output_tail[-2000:]}")
         runs = [judging.judge_run(check, frames, outcome, lambda out: self._expected(plan, out),
                                   plan.inputs, plan.limits, self.config.import_seconds)
                 for frames in outcome.frames]

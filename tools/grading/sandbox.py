@@ -38,8 +38,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psutil
-
 POLL_S = 0.05
 SANDBOX_UID = 65534  # "nobody" inside the sandbox: no capabilities there
 FRAME_HEADER = struct.Struct(">I")
@@ -89,7 +87,7 @@ class Outcome:
     cpu_seconds: float = 0.0  # of the tree, as last seen by the watchdog
     peak_processes: int = 0
     peak_memory_bytes: int = 0
-    channel_errors: list[str] = field(default_factory=list)
+    started: bool = True  # False: bwrap failed before starting the command
 
 
 # ------------------------------------------------------------------------------ bubblewrap
@@ -219,31 +217,56 @@ def _drain_channel(fd: int, cap: int, started: float, frames: list[Frame], sink:
                 frames.append(Frame(time.monotonic() - started,
                                     bytes(buffer[FRAME_HEADER.size:FRAME_HEADER.size + size])))
                 del buffer[:FRAME_HEADER.size + size]
-    if buffer and not sink["over"]:
-        sink["partial"] = True
 
 
-def _tree(root: int) -> list[psutil.Process]:
-    try:
-        process = psutil.Process(root)
-        return [process, *process.children(recursive=True)]
-    except psutil.Error:
-        return []
+def _tree(root: int) -> list[int]:
+    """``root`` and its descendants, from ``/proc/<pid>/task/<tid>/children`` (the sandbox's
+    orphans are re-parented to its first process, so they are found too). Cheap: it reads the
+    sandbox's processes only, not the whole process table."""
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as stream:
+                    todo += [int(child) for child in stream.read().split()]
+            except OSError:
+                pass
+    return found
 
 
-def _measure(processes: list[psutil.Process], cpu: dict[int, float]) -> tuple[int, int]:
+PAGE = os.sysconf("SC_PAGE_SIZE")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _measure(pids: list[int], cpu: dict[int, float]) -> tuple[int, int]:
     """(live processes, summed resident bytes); records each one's CPU seconds in ``cpu``."""
     count = memory = 0
-    for process in processes:
+    for pid in pids:
         try:
-            with process.oneshot():
-                memory += process.memory_info().rss
-                times = process.cpu_times()
-            cpu[process.pid] = times.user + times.system
-            count += 1
-        except psutil.Error:
-            pass
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stream:
+                fields = stream.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if not fields or fields[0] == "Z":  # gone, or a zombie: no memory, about to be reaped
+            continue
+        count += 1
+        memory += int(fields[21]) * PAGE  # rss, in pages
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
     return count, memory
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stream:
+            return int(stream.read().rpartition(")")[2].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _read_info(fd: int, timeout: float = 30.0) -> int | None:
@@ -296,14 +319,16 @@ def run(command: list[str], layout: Layout, limits: Limits, channels: int,
     for fd in [w for _, w in pipes] + extra:
         os.close(fd)
     init = process.pid if info_read is None else _read_info(info_read)
-    return _watch(process, init, [r for r, _ in pipes], limits, started, unsafe)
+    outcome = _watch(process, init, [r for r, _ in pipes], limits, started, unsafe)
+    outcome.started = init is not None
+    return outcome
 
 
 def _watch(process: subprocess.Popen, init: int | None, readers: list[int], limits: Limits,
            started: float, unsafe: bool) -> Outcome:
     output = {"total": 0, "tail": deque()}
     frames: list[list[Frame]] = [[] for _ in readers]
-    sinks = [{"bytes": 0, "over": False, "partial": False} for _ in readers]
+    sinks = [{"bytes": 0, "over": False} for _ in readers]
     threads = [threading.Thread(target=_drain_output, args=(process.stdout, limits, output),
                                 daemon=True)]
     threads += [threading.Thread(target=_drain_channel,
@@ -338,16 +363,12 @@ def _watch(process: subprocess.Popen, init: int | None, readers: list[int], limi
     seconds = time.monotonic() - started
     for thread in threads:
         thread.join(timeout=10)
-    errors = [("channel %d: more than %d MB" % (i, limits.channel_bytes >> 20)) if s["over"]
-              else ("channel %d: a frame was cut short" % i) if s["partial"] else ""
-              for i, s in enumerate(sinks)]
     return Outcome(frames=frames,
                    output_tail=b"".join(output["tail"])[-limits.output_tail_bytes:].decode(
                        "utf-8", "replace"),
                    output_bytes=output["total"], returncode=process.returncode, killed=killed,
                    seconds=seconds, cpu_seconds=sum(cpu.values()), peak_processes=peak_count,
-                   peak_memory_bytes=peak_memory,
-                   channel_errors=errors)
+                   peak_memory_bytes=peak_memory)
 
 
 def _kill(process: subprocess.Popen, root: int, unsafe: bool) -> None:
@@ -361,15 +382,15 @@ def _kill(process: subprocess.Popen, root: int, unsafe: bool) -> None:
             pass
         for victim in victims:
             try:
-                victim.kill()
-            except psutil.Error:
+                os.kill(victim, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
                 pass
     else:
-        try:  # the PID namespace's first process, while it is still bwrap's (not a reused PID)
-            if root != process.pid and psutil.Process(root).ppid() == process.pid:
+        if root != process.pid and _parent(root) == process.pid:  # not a reused PID
+            try:  # the PID namespace's first process: the kernel then kills the namespace
                 os.kill(root, signal.SIGKILL)
-        except (psutil.Error, ProcessLookupError, PermissionError):
-            pass
+            except (ProcessLookupError, PermissionError):
+                pass
         try:
             os.kill(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
