@@ -1,5 +1,6 @@
 """The notebooks' Colab cell, run with Colab faked: what it would install and fetch."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -156,14 +157,24 @@ def test_cell_does_nothing_off_colab(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert "_colab_setup" not in namespace
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_each_notebook_opens_with_the_badge_and_the_cell(path: Path) -> None:
-    notebook = nbformat.read(path, as_version=4)
-    badge, cell = notebook.cells[:2]
-    assert cell.cell_type == "code" and cell.source == colab.cell_source(), (
-        f"{path.name}: run `python -m tools.nbtools colab` to write the current Colab cell")
-    assert badge.cell_type == "markdown"
-    assert badge.source == colab.badge_source(colab.PLACEHOLDER_REPO, path.name)
+def notebook_repo_url(notebook) -> str:
+    match = re.search(r'^REPO_URL = "([^"]*)"', notebook.cells[1].source, re.MULTILINE)
+    assert match, "the second cell sets no REPO_URL: run `python -m tools.nbtools colab`"
+    return match.group(1)
+
+
+def test_each_notebook_opens_with_the_badge_and_the_cell_for_one_repository() -> None:
+    urls = set()
+    for path in NOTEBOOKS:
+        notebook = nbformat.read(path, as_version=4)
+        url = notebook_repo_url(notebook)
+        urls.add(url)
+        badge, cell = notebook.cells[:2]
+        assert (badge.cell_type, cell.cell_type) == ("markdown", "code"), path.name
+        assert cell.source == colab.cell_source(url), (
+            f"{path.name}: run `python -m tools.nbtools colab --repo {url}` to write the current cell")
+        assert badge.source == colab.badge_source(url, path.name), path.name
+    assert len(NOTEBOOKS) == 4 and len(urls) == 1, urls
 
 
 def test_insert_replaces_earlier_cells_and_is_idempotent(tmp_path: Path) -> None:
