@@ -60,6 +60,8 @@ class Check:
             true (a bonus item not attempted needs no baseline trained).
         applies: ``data -> bool``; where false (a quality bar on data it was not calibrated
             for) the check is not run and counts as "n/a".
+        scale: the stand-in scale the grader draws this check's inputs from (the stages need
+            little data: ``tiny``; the quality bars need the calibrated ``sample``).
     """
 
     name: str
@@ -73,6 +75,7 @@ class Check:
     reference_seconds: float = 1.0
     wants_expected: Callable[[Outputs], bool] = lambda outputs: True
     applies: Callable[[Any], bool] = lambda data: True
+    scale: str = "tiny"
 
     def expected(self, inputs: Inputs) -> Any:
         """The reference's side of the verdict (call it where the reference is importable)."""

@@ -17,9 +17,14 @@ import numpy as np
 @functools.lru_cache(maxsize=4)
 def vectors_of(data) -> Any:
     """The data set's word vectors (gensim ``KeyedVectors``)."""
+    return load_vectors_cached(str(data.vectors), data.vectors_limit)
+
+
+@functools.lru_cache(maxsize=4)
+def load_vectors_cached(path: str, limit: int | None) -> Any:
     from sodata import load_vectors
 
-    return load_vectors(data.vectors, limit=data.vectors_limit)
+    return load_vectors(path, limit=limit)
 
 
 @functools.lru_cache(maxsize=4)
