@@ -23,9 +23,10 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--submission", type=Path,
                        help="hw_utils/, a folder holding it, or a zip (default: the reference)")
     where.add_argument("--batch", type=Path, help="a folder of submissions (sub-folders or zips)")
-    parser.add_argument("--dataset", default="tiny",
-                        help="stand-in scale generated for grading: tiny|sample|full, or real "
-                             "(default tiny)")
+    parser.add_argument("--dataset", default="auto",
+                        help="auto (each check on its own stand-in scale: tiny for the stages, "
+                             "sample for the quality bars), or one of tiny|sample|full|real for "
+                             "every check (default auto)")
     parser.add_argument("--seed", type=int, default=None,
                         help="the hidden data set's seed (default: a random one; in the report)")
     parser.add_argument("--jobs", type=int, default=0,

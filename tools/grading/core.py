@@ -39,6 +39,7 @@ from typing import Any
 from tools.grading import judging, sandbox
 from tools.grading.points import allocate
 from tools.grading.report import CheckResult, Report, one_line, write_csv, write_reports
+from sodata.standin import SCALES
 from tools.grading.submissions import SubmissionError, list_batch, snapshot
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +58,9 @@ class GraderError(RuntimeError):
 
 @dataclass
 class GraderConfig:
-    dataset: str = "tiny"  # stand-in scale (tiny, sample, full) generated with the seed, or real
+    # "auto": each check on its own scale (Check.scale: tiny for the stages, the calibrated
+    # sample for the quality bars), generated with the seed; or one of tiny, sample, full, real.
+    dataset: str = "auto"
     seed: int | None = None  # None: a random seed
     registry: str = "tests.task_tests.checks:CHECKS"  # module:attribute, a list of Check
     root: Path = REPO_ROOT  # holds the reference hw_utils and the trusted code below
@@ -88,6 +91,7 @@ class Plan:
     void: str = ""  # why the check is void (the reference fails it)
     na: str = ""  # why the check does not apply to this data set
     expected_ready: bool = True  # False: computed when a submission's outputs want it
+    data: Any = None  # the data set its inputs come from
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -106,15 +110,19 @@ def load_checks(registry: str) -> list:
     return checks
 
 
-def hidden_dataset(scale: str, seed: int, into: Path):
-    """The data set graded on: a stand-in generated with ``seed`` into ``into`` (or the real
-    data, whose inputs are still sampled with the seed)."""
+def hidden_dataset(scale: str, seed: int, into: Path, generate: bool = True):
+    """The data set graded on: a stand-in of ``scale`` generated with ``seed`` under ``into``
+    (``generate=False``: its paths only), or the real data, whose inputs are still sampled
+    with the seed."""
     from sodata import Dataset, get_dataset
-    from sodata.standin import VECTORS_FILE, generate
+    from sodata.standin import VECTORS_FILE
+    from sodata.standin import generate as generate_standin
 
     if scale == "real":
         return get_dataset("real")
-    root = generate(scale=scale, seed=seed, out=into / f"standin-{scale}")
+    root = into / f"standin-{scale}"
+    if generate:
+        generate_standin(scale=scale, seed=seed, out=root)
     return Dataset(scale, root, root / "train.tsv", root / "validation.tsv", root / "test.tsv",
                    root / VECTORS_FILE, None, is_standin=True)
 
@@ -153,6 +161,9 @@ class Grader:
     """Grades submissions against one hidden data set; see the module's docstring."""
 
     def __init__(self, config: GraderConfig, data=None):
+        if config.dataset not in ("auto", "real", *SCALES):
+            raise GraderError(f"unknown data set {config.dataset!r}: use auto, real or one of "
+                              f"{', '.join(SCALES)}")
         if not config.unsafe:
             sandbox.probe()
         self.config = config
@@ -192,18 +203,30 @@ class Grader:
             checks = load_checks(config.registry)
         finally:
             sys.path.remove(str(config.root))
-        self.data = data if data is not None else hidden_dataset(
-            config.dataset, self.seed, self.private / "data")
-        self._log(f"data: '{config.dataset}' generated with seed {self.seed} "
+        planned = {scale: data if data is not None else hidden_dataset(
+            scale, self.seed, self.private / "data", generate=False)
+            for scale in {self._scale(c) for c in checks}}
+        data_of = {c.name: planned[self._scale(c)] for c in checks}
+        applies = {c.name: _applies(c, data_of[c.name]) for c in checks}
+        # Only the scales some applicable check needs are generated (``sample`` takes a minute).
+        self.datasets = {scale: dataset if data is not None else hidden_dataset(
+            scale, self.seed, self.private / "data") for scale, dataset in sorted(planned.items())
+            if any(applies[c.name] and self._scale(c) == scale for c in checks)}
+        self._log(f"data: {', '.join(self.datasets)} generated with seed {self.seed} "
                   f"({time.perf_counter() - started:.1f} s)")
-        inputs = {c.name: c.make_inputs(self.data, random.Random(f"{self.seed}:{c.name}"))
-                  for c in checks}
-        applies = {c.name: _applies(c, self.data) for c in checks}
+        inputs = {c.name: c.make_inputs(data_of[c.name], random.Random(f"{self.seed}:{c.name}"))
+                  if applies[c.name] else None for c in checks}
         reference = self._reference([{"check": c.name, "inputs": inputs[c.name],
                                       "mode": "prepare"} for c in checks if applies[c.name]])
         self._log(f"reference: {len(checks)} checks ({time.perf_counter() - started:.1f} s)")
-        self.plans = self._plans(checks, inputs, reference, applies)
-        self.shared = {path: fingerprint(path) for path in (self.trusted, self.data.root)}
+        self.plans = self._plans(checks, inputs, reference, applies, data_of)
+        self.shared = {path: fingerprint(path) for path in
+                       {self.trusted, *(d.root for d in self.datasets.values())}}
+
+    def _scale(self, check) -> str:
+        """The data set a check is graded on: its own scale, unless one was chosen for all."""
+        return getattr(check, "scale", "tiny") if self.config.dataset == "auto" \
+            else self.config.dataset
 
     def _reference(self, items: list[dict]) -> dict:
         """Run the trusted reference process on ``items`` ({check, inputs, mode})."""
@@ -211,7 +234,7 @@ class Grader:
         out = job.with_name(job.name.replace("-in-", "-out-"))
         job.write_text(json.dumps({"registry": self.config.registry, "checks": items}),
                        encoding="utf-8")
-        env = {**_child_env(self.data.name, str(self.data.root.parent)),
+        env = {**_child_env(self.config.dataset, str(self.private / "data")),
                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                "PYTHONPATH": os.pathsep.join([str(self.config.root), str(REPO_ROOT)])}
         try:
@@ -226,7 +249,7 @@ class Grader:
             raise GraderError(f"the reference's run failed:\n{done.stderr[-4000:]}")
         return json.loads(out.read_text(encoding="utf-8"))
 
-    def _plans(self, checks: list, inputs: dict, reference: dict, applies: dict
+    def _plans(self, checks: list, inputs: dict, reference: dict, applies: dict, data_of: dict
                ) -> dict[str, Plan]:
         config = self.config
         plans, void = {}, {}
@@ -261,8 +284,8 @@ class Grader:
             plans[check.name] = Plan(check, inputs[check.name], ref.get("expected"), spec, limits,
                                      0.0, void.get(check.name, ""),
                                      "" if applies[check.name] else
-                                     f"does not apply to the '{self.data.name}' data set",
-                                     expected_ready="expected" in ref)
+                                     f"does not apply to the '{data_of[check.name].name}' data set",
+                                     expected_ready="expected" in ref, data=data_of[check.name])
         points = allocate((c.name, c.part, c.weight, c.name not in void and applies[c.name])
                           for c in checks)
         for name, plan in plans.items():
@@ -292,10 +315,16 @@ class Grader:
                 plan.expected, plan.expected_ready = result["expected"], True
         return plan.expected
 
+    @staticmethod
+    def _data_paths(data) -> list[Path]:
+        """A data set's folder and its files outside it (the real vectors), at their paths."""
+        files = [data.train, data.validation, data.test, data.vectors]
+        return [data.root] + [f for f in files if f.exists() and data.root not in f.parents]
+
     def _sandbox(self, plan: Plan, package: Path) -> sandbox.Outcome:
         if self.config.unsafe:
-            layout = sandbox.Layout(mounts=(), env=_child_env(self.data.name,
-                                                              str(self.data.root.parent)),
+            layout = sandbox.Layout(mounts=(), env=_child_env(plan.data.name,
+                                                              str(plan.data.root.parent)),
                                     workdir=str(package.parent / "tmp"))
             (package.parent / "tmp").mkdir(exist_ok=True)
             command = [sys.executable, "-s", "-P", "-c", CHILD, str(self.trusted), str(plan.spec),
@@ -303,9 +332,11 @@ class Grader:
         else:
             layout = sandbox.Layout(mounts=((self.trusted, SANDBOX_TRUSTED),
                                             (package, SANDBOX_SUBMISSION),
-                                            (self.data.root, str(self.data.root)),
+                                            *((path, str(path))
+                                              for path in self._data_paths(plan.data)),
                                             (plan.spec, SANDBOX_SPEC)),
-                                    env={**_child_env(self.data.name, str(self.data.root.parent)),
+                                    env={**_child_env(plan.data.name,
+                                                      str(plan.data.root.parent)),
                                          "HW_SANDBOX": "1"})
             command = [sys.executable, "-s", "-P", "-c", CHILD, SANDBOX_TRUSTED, SANDBOX_SPEC,
                        SANDBOX_SUBMISSION]
@@ -436,7 +467,7 @@ class Grader:
         if nondeterministic:
             notes.append("outputs differed between the two runs of: "
                          + ", ".join(nondeterministic))
-        return Report(name=name, submission=str(path), dataset=self.config.dataset,
+        return Report(name=name, submission=str(path), dataset="+".join(self.datasets),
                       seed=self.seed, results=[results[n] for n in self.plans],
                       sandboxed=not self.config.unsafe, notes=notes, seconds=seconds,
                       graded_at=datetime.datetime.now().isoformat(timespec="seconds"))

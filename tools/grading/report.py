@@ -82,8 +82,9 @@ def one_line(text: str, limit: int = 160) -> str:
 
 def _header(report: Report) -> str:
     where = "in a sandbox" if report.sandboxed else "UNSAFE: without a sandbox (--unsafe)"
-    return (f"Grading '{report.name}' on a '{report.dataset}' stand-in generated with seed "
-            f"{report.seed}, {where}")
+    data = ("the real data" if report.dataset == "real" else
+            f"stand-in data ({report.dataset.replace('+', ', ')}) generated with seed {report.seed}")
+    return f"Grading '{report.name}' on {data}, {where}"
 
 
 def format_table(report: Report) -> str:
