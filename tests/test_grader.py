@@ -147,9 +147,12 @@ def test_the_reference_passes_and_the_grader_rules_apply(setup):
 
 
 def test_time_limit_is_a_multiple_of_the_references_time(setup, tmp_path):
-    plan = setup["grader"].plans["part2.slow"]
-    # 10 x 0.2 s (the reference's sleep), plus the import allowance.
-    assert 2.0 <= plan.limits.seconds - plan.limits.first_frame_seconds < 3.5
+    plan, config = setup["grader"].plans["part2.slow"], setup["config"]
+    # 10 x 0.2 s (the reference's sleep) of CPU per run, plus the imports' allowance; the wall
+    # clock gets three times as much (a sleep uses no CPU).
+    observe = (plan.limits.cpu_seconds - config.import_cpu_seconds) / config.runs
+    assert 2.0 <= observe < 3.5
+    assert plan.limits.seconds == pytest.approx(config.import_seconds + 3 * observe)
     slower = SLOW_GOOD.replace("time.sleep(0.2)", "time.sleep(30)")
     report = setup["grader"].grade(submission(tmp_path / "slower", slower), write=False)
     slow = result(report, "part2.slow")

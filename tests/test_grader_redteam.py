@@ -358,12 +358,12 @@ def config_for(root: Path, out: Path, **changes) -> GraderConfig:
     return GraderConfig(**settings)
 
 
-def sandbox_processes() -> list[psutil.Process]:
-    """Processes started by any sandbox (their environment has HW_SANDBOX=1)."""
+def sandbox_processes(marker: str) -> list[psutil.Process]:
+    """Processes started by a grader's sandboxes (their environment has HW_SANDBOX=marker)."""
     found = []
     for process in psutil.process_iter():
         try:
-            if process.environ().get("HW_SANDBOX") == "1":
+            if process.environ().get("HW_SANDBOX") == marker:
                 found.append(process)
         except psutil.Error:
             pass
@@ -396,9 +396,10 @@ def graded(tmp_path_factory):
     started = time.perf_counter()
     with Grader(config_for(root, out), data=make_data(base / "data")) as grader:
         outcomes = grader.grade_many([(p.name, p) for p in sorted(batch.iterdir())])
+        marker = grader.private.name
     seconds = time.perf_counter() - started
     write_csv(outcomes, out / "scores.csv")
-    survivors = sandbox_processes()
+    survivors = sandbox_processes(marker)
     written = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     time.sleep(2)  # a daemon that outlived the grader would rewrite the scores now
     after = {"root": fingerprint(root), "batch": {p.name: fingerprint(p) for p in batch.iterdir()},
@@ -406,7 +407,7 @@ def graded(tmp_path_factory):
              "site": sorted(p.name for p in site.iterdir())}
     reports = {report.name: report for report in outcomes}
     return dict(reports=reports, table=table, before=before, after=after, out=out,
-                written=written, survivors=survivors, seconds=seconds)
+                written=written, survivors=survivors, seconds=seconds, marker=marker)
 
 
 def by_name(report) -> dict:
@@ -508,7 +509,7 @@ def test_nothing_outside_the_graders_output_changes(graded):
 
 def test_no_process_outlives_the_run_and_the_scores_stay_put(graded):
     assert graded["survivors"] == []
-    assert sandbox_processes() == []
+    assert sandbox_processes(graded["marker"]) == []
     for path, data in graded["written"].items():
         assert path.read_bytes() == data, f"{path} changed after the grader returned"
     rows = (graded["out"] / "scores.csv").read_text()

@@ -48,6 +48,7 @@ GRADER_CODE = ("tools/__init__.py", "tools/grading")
 # The data is mounted at its own path (inputs may name its files), read-only.
 SANDBOX_TRUSTED, SANDBOX_SUBMISSION = "/grader/trusted", "/grader/submission"
 SANDBOX_SPEC = "/grader/spec.json"
+WALL_FACTOR = 3  # a check's wall-clock limit, in multiples of its CPU allowance per run
 CHILD = ("import sys; sys.path.insert(0, sys.argv[1]); from tools.grading.child import main; "
          "main(sys.argv[2:])")
 
@@ -70,9 +71,10 @@ class GraderConfig:
     jobs: int = 0  # sandboxes at once (0: cores // runs + 1)
     unsafe: bool = False  # no sandbox (only where none can start; reports say so)
     time_factor: float = 100.0  # x the reference's time
-    min_seconds: float = 10.0  # the least time a check's observe gets
+    min_seconds: float = 10.0  # the least CPU time a check's observe gets, per run
     max_seconds: float = 600.0  # the most (a bonus item's 100 x 60 s would be 100 minutes)
-    import_seconds: float = 20.0  # interpreter start, imports (torch: ~2 s) and hw_utils import
+    import_seconds: float = 30.0  # interpreter start, imports (torch: ~2 s quiet) and hw_utils
+    import_cpu_seconds: float = 15.0  # the CPU those may use
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     reference_timeout: float = 900.0
     quiet: bool = False
@@ -272,8 +274,12 @@ class Grader:
             if "expected" not in ref:  # the reference's observe is not the work a submission does
                 seconds = max(seconds, check.reference_seconds)
             observe = min(config.max_seconds, max(config.min_seconds, config.time_factor * seconds))
-            limits = dataclasses.replace(config.limits, seconds=config.import_seconds + observe,
-                                         first_frame_seconds=config.import_seconds)
+            # CPU time is the limit (a loaded machine does not fail honest code); wall time, a
+            # few times more, ends waits that use no CPU.
+            limits = dataclasses.replace(
+                config.limits, cpu_seconds=config.import_cpu_seconds + config.runs * observe,
+                seconds=config.import_seconds + WALL_FACTOR * observe,
+                first_frame_seconds=config.import_seconds)
             spec = specs / f"{check.name}.json"
             spec.write_text(json.dumps({
                 "check": check.name, "registry": config.registry, "inputs": inputs[check.name],
@@ -337,7 +343,7 @@ class Grader:
                                             (plan.spec, SANDBOX_SPEC)),
                                     env={**_child_env(plan.data.name,
                                                       str(plan.data.root.parent)),
-                                         "HW_SANDBOX": "1"})
+                                         "HW_SANDBOX": self.private.name})
             command = [sys.executable, "-s", "-P", "-c", CHILD, SANDBOX_TRUSTED, SANDBOX_SPEC,
                        SANDBOX_SUBMISSION]
         return sandbox.run(command, layout, plan.limits, self.config.runs,
@@ -346,7 +352,8 @@ class Grader:
     def _grade_check(self, plan: Plan, package: Path, skip: dict) -> CheckResult:
         check = plan.check
         base = dict(name=check.name, part=check.part, max_points=plan.max_points,
-                    limit_seconds=round(plan.limits.seconds, 1))
+                    limit_seconds=round(plan.limits.seconds, 1),
+                    cpu_limit_seconds=round(plan.limits.cpu_seconds or 0, 1))
         if plan.na:
             return CheckResult(status="n/a", points=0.0, reason=plan.na, **base)
         if plan.void:

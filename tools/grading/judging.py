@@ -14,8 +14,10 @@ from tools.grading.report import one_line
 from tools.grading.sandbox import Frame, Limits, Outcome
 
 KILLED = {
-    "time": ("Timeout", "time limit of {seconds:g} s exceeded (an endless loop, or far slower "
-                        "than the reference)"),
+    "time": ("Timeout", "time limit of {seconds:g} s exceeded (an endless loop or a wait, or "
+                        "far slower than the reference)"),
+    "cpu": ("Timeout", "CPU time limit of {cpu_seconds:g} s exceeded (an endless loop, or far "
+                       "slower than the reference)"),
     "first-frame": ("ImportTimeout", "importing hw_utils took longer than {import_seconds:g} s "
                                      "(work or waiting at import time?)"),
     "processes": ("ProcessLimit", "started more than {processes} processes"),
@@ -71,6 +73,7 @@ def judge_run(check, frames: list[Frame], outcome: Outcome, expected_for, inputs
             kind, text = KILLED[outcome.killed]
             return RunVerdict(False, kind, text.format(
                 seconds=round(limits.seconds, 1), import_seconds=round(import_seconds, 1),
+                cpu_seconds=round(limits.cpu_seconds or 0, 1),
                 processes=limits.processes, memory_mb=limits.memory_bytes >> 20,
                 output_mb=limits.output_bytes >> 20, channel_mb=limits.channel_bytes >> 20))
         return RunVerdict(False, "Exit", "the process ended before returning a result "

@@ -24,7 +24,8 @@ class CheckResult:
     error_type: str = ""  # the exception's class, "Timeout", "Crash", "Nondeterministic", ...
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # both runs and the sandbox's start, all processes
-    limit_seconds: float = 0.0
+    limit_seconds: float = 0.0  # wall clock
+    cpu_limit_seconds: float = 0.0  # CPU time of the whole sandbox (both runs)
     runs_agree: bool | None = None  # the two runs' outputs were equal (None: not both ran)
     output_tail: str = ""
     output_bytes: int = 0

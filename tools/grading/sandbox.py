@@ -7,7 +7,7 @@ file system is a read-only empty root holding only: the system's ``/usr`` (and i
 ``/bin`` links), the Python installation and the venv, the ``layout``'s read-only mounts, a
 minimal ``/dev``, its own ``/proc``, and size-capped private ``/tmp`` and ``/dev/shm``.
 
-Limits, enforced here while it runs (polled every ``POLL_S``): wall-clock time, a deadline for
+Limits, enforced here while it runs (polled every ``POLL_S``): wall-clock and CPU time, a deadline for
 every result channel's first frame (the import phase), the number of processes and the sum of
 their resident memory (so a fork bomb or a tree of allocations is killed however it spreads),
 the bytes printed and the bytes sent on the channels. ``RLIMIT_AS``, ``RLIMIT_FSIZE``,
@@ -50,6 +50,7 @@ class SandboxUnavailable(RuntimeError):
 @dataclass(frozen=True)
 class Limits:
     seconds: float = 60.0  # wall clock, the whole sandbox
+    cpu_seconds: float | None = None  # CPU time summed over the tree (steady under load)
     first_frame_seconds: float | None = None  # every channel must send a frame by then
     processes: int = 64  # in the whole tree
     memory_bytes: int = 6 * 2**30  # resident, summed over the tree
@@ -345,6 +346,8 @@ def _watch(process: subprocess.Popen, init: int | None, readers: list[int], limi
         peak_count, peak_memory = max(peak_count, count), max(peak_memory, memory)
         if elapsed > limits.seconds:
             killed = "time"
+        elif limits.cpu_seconds is not None and sum(cpu.values()) > limits.cpu_seconds:
+            killed = "cpu"
         elif (limits.first_frame_seconds is not None and elapsed > limits.first_frame_seconds
               and any(not f for f in frames)):
             killed = "first-frame"
