@@ -92,10 +92,13 @@ def setup(tmp_path_factory):
     root = base / "root"
     make_root(root)
     log = base / "expected.log"
-    (root / "checks_for_tests.py").write_text(REGISTRY + EXTRA.replace("LOG", repr(str(log))))
+    # A module name of its own: the red team's registry may already be imported in this process.
+    (root / "checks_for_grader_tests.py").write_text(
+        REGISTRY + EXTRA.replace("LOG", repr(str(log))))
     (root / "hw_utils" / "answer.py").write_text(SLOW_GOOD)
     config = config_for(root, base / "out", import_seconds=15.0, min_seconds=1.0,
-                        time_factor=10.0, jobs=2)
+                        time_factor=10.0, jobs=2, registry="checks_for_grader_tests:CHECKS",
+                        trusted=("tests", "checks_for_grader_tests.py"))
     data = make_data(base / "data")
     grader = Grader(config, data=data)
     yield dict(base=base, root=root, config=config, data=data, grader=grader, log=log)
@@ -363,8 +366,8 @@ def test_without_a_sandbox_changes_are_still_caught(setup, tmp_path):
         "    return sum(values)"))
     trusted = HONEST.replace("return sum(values)", (
         "import sys, pathlib\n"
-        "    with open(pathlib.Path(sys.path[0]) / 'checks_for_tests.py', 'a') as stream:\n"
-        "        stream.write('# owned')\n"
+        "    with open(pathlib.Path(sys.path[0]) / 'checks_for_grader_tests.py', 'a') as f:\n"
+        "        f.write('# owned')\n"
         "    return sum(values)"))
     with Grader(unsafe, data=setup["data"]) as grader:
         report = grader.grade(submission(tmp_path / "edits_itself", own), write=False)

@@ -12,7 +12,6 @@ the other submissions' folders are unchanged; the reports and scores do not chan
 grader returns; no process of any sandbox is alive.
 """
 import hashlib
-import json
 import shutil
 import sys
 import sysconfig
