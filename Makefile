@@ -16,7 +16,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # nbval and the test suite run on the tiny stand-in, quietly and reproducibly.
 TEST_ENV := HW_DATASET=tiny TQDM_DISABLE=1 PYTHONHASHSEED=0 MPLBACKEND=Agg
 
-.PHONY: help setup demo test check validate student submission gt bench lab data standin notebooks clean
+.PHONY: help setup demo test check validate student submission gt bench lab data verify standin notebooks clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -84,6 +84,9 @@ lab: $(STAMP)  ## JupyterLab on the project's environment
 
 data: $(STAMP)  ## download the real data into data/ (or HW_DATA_DIR); HW_DATA_MIRROR=folder copies from a mirror; ASSETS=names
 	$(PY) -m sodata download $(ASSETS)
+
+verify: $(STAMP)  ## re-hash the downloaded real data and the stand-ins against their records
+	$(PY) -m sodata verify
 
 standin: $(STAMP)  ## generate the stand-in (SCALE=tiny|sample|full, SEED=0)
 	$(PY) -m sodata standin --scale $(or $(SCALE),sample) --seed $(or $(SEED),0)

@@ -284,3 +284,21 @@ def test_validate_release_fails_each_graded_check_with_not_implemented(capsys):
     status = release.validate("tiny", reference=False)
     output = capsys.readouterr().out
     assert status == 0, output[-4000:]
+
+
+@pytest.mark.slow
+def test_release_notebooks_run_to_their_first_stub(real_release, monkeypatch):
+    """A student's first Run All stops at the first place to fill in, saying what to write."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    monkeypatch.setenv("PYTHONPATH", str(real_release))  # the release's hw_utils, not ours
+    monkeypatch.setenv("HW_DATASET", "tiny")
+    for path in sorted((real_release / "notebooks").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})
+        with pytest.raises(CellExecutionError) as stopped:
+            client.execute()
+        assert stopped.value.ename == "NotImplementedError", (path.name, str(stopped.value))
+        assert "fill in" in stopped.value.evalue and "Part " in stopped.value.evalue, path.name

@@ -7,14 +7,11 @@ validation samples with them itself (``hw_utils.ranking``) and compares with the
 """
 import random
 
-import numpy as np
-
 from tests.task_tests.framework import Check, fail, submission
 from tests.task_tests.inputs import sample_rows, validation_of
-from tests.task_tests.values import plain
+from tests.task_tests.values import packed_rows, plain, unpacked_rows
 
 SAMPLES = 100  # validation samples ranked (each with all its ~1,000 candidates)
-DECIMALS = 5  # of the word vectors sent back
 
 
 def calibrated(data) -> bool:
@@ -27,7 +24,12 @@ def quality_inputs(data, rng: random.Random) -> dict:
     from hw_utils import recipes
     from sodata import english_stopwords
 
-    return {"samples": sample_rows(validation_of(data), rng, SAMPLES),
+    from hw_utils.text import TextPreprocessor
+
+    samples = sample_rows(validation_of(data), rng, SAMPLES)
+    preprocess = TextPreprocessor(recipes.PREPROCESSING["characters"],
+                                  recipes.PREPROCESSING["min_word_length"], english_stopwords())
+    return {"samples": samples, "preprocessed": [[preprocess(t) for t in s] for s in samples],
             "characters": list(recipes.PREPROCESSING["characters"]),
             "min_word_length": recipes.PREPROCESSING["min_word_length"],
             "stopwords": sorted(english_stopwords()), "train": str(data.train),
@@ -93,9 +95,9 @@ def observe_part2(inputs: dict) -> dict:
 
     trigram = submission("trigram")
     vectors = load_vectors(inputs["vectors"], limit=inputs["vectors_limit"])
-    samples = preprocessed(inputs, student_preprocessor(inputs))
-    known = [w for w in words_of(samples) if w in vectors]
-    unknown = [w for w in words_of(samples) if w not in vectors]
+    words = words_of(inputs["preprocessed"])
+    known = [w for w in words if w in vectors]
+    unknown = [w for w in words if w not in vectors]
     torch.manual_seed(recipes.SEED)
     tokenizer = trigram.TrigramTokenizer(known)
     loader = DataLoader(trigram.TrainTrigramDataset(known, vectors, tokenizer),
@@ -115,17 +117,20 @@ def observe_part2(inputs: dict) -> dict:
             batch = model(torch.as_tensor(ids, dtype=torch.long),
                           torch.as_tensor(offsets, dtype=torch.long))
             words = len(unknown[number * size:(number + 1) * size])  # offsets may hold one more
-            rows.extend(np.round(plain(batch), DECIMALS).tolist()[:words])
-    return {"samples": samples, "unknown": dict(zip(unknown, rows))}
+            rows.extend(plain(batch)[:words])
+    return {"unknown": unknown, "vectors": packed_rows(rows)}
 
 
 def judge_part2(outputs: dict, expected, inputs: dict) -> None:
     vectors = grader_vectors(inputs)
-    mapping = {**outputs["unknown"]}
-    for sample in outputs["samples"]:
-        for text in sample:
-            mapping.update((w, vectors[w]) for w in text.split() if w in vectors)
-    judge_bar("part2", hits_at_500(outputs["samples"], mapping, vectors.vector_size),
+    words = words_of(inputs["preprocessed"])
+    unknown = [w for w in words if w not in vectors]
+    if outputs["unknown"] != unknown:
+        fail(f"Part 2: expected vectors for the {len(unknown)} unknown words of the validation "
+             f"samples, got {len(outputs['unknown'])} words")
+    mapping = dict(zip(unknown, unpacked_rows(outputs["vectors"], "the unknown words' vectors")))
+    mapping.update((w, vectors[w]) for w in words if w in vectors)
+    judge_bar("part2", hits_at_500(inputs["preprocessed"], mapping, vectors.vector_size),
               "Part 2 (word2vec + your trigram vectors for the unknown words)")
 
 
@@ -158,22 +163,23 @@ def observe_part3(inputs: dict) -> dict:
     trainer.train(loaders, recipes.PART3.n_epochs)
     table = next(p for p in model.parameters()
                  if list(p.shape) == [tokenizer.vocab_size, recipes.PART3_DIM])
-    samples = preprocessed(inputs, preprocess)
-    vectors = {}
-    for word in words_of(samples):
+    words, rows = [], []
+    for word in words_of(inputs["preprocessed"]):
         try:
             index = tokenizer(word)
         except KeyError:  # a tokenizer may refuse words outside its vocabulary
             continue
         if len(index) == 1:
-            vectors[word] = np.round(table[index[0]].detach().cpu().numpy(), DECIMALS).tolist()
-    return {"samples": samples, "vectors": vectors}
+            words.append(word)
+            rows.append(table[int(index[0])].detach().cpu().numpy())
+    return {"words": words, "vectors": packed_rows(rows)}
 
 
 def judge_part3(outputs: dict, expected, inputs: dict) -> None:
     from hw_utils import recipes
 
-    judge_bar("part3", hits_at_500(outputs["samples"], outputs["vectors"], recipes.PART3_DIM),
+    vectors = dict(zip(outputs["words"], unpacked_rows(outputs["vectors"], "the word vectors")))
+    judge_bar("part3", hits_at_500(inputs["preprocessed"], vectors, recipes.PART3_DIM),
               "Part 3 (your DSSM-like model's word vectors)")
 
 
