@@ -1,5 +1,6 @@
 """``python -m tools.grader``: grade the reference, one submission, or a folder of them."""
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -39,8 +40,13 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum, frame) -> None:
+    raise SystemExit(f"grader: stopped by signal {signum}")  # so the private folder is removed
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     if args.seed is not None and args.seed < 0:
         print("grader: --seed must be a non-negative integer", file=sys.stderr)
         return 2
