@@ -7,7 +7,7 @@ grading), ``sandbox`` (bubblewrap and the limits), ``child`` (the sandbox's entr
 """
 import sys
 
-from tools.grading.cli import main
+from tools.grading.cli import main, run
 from tools.grading.core import Grader, GraderConfig, grade, grade_batch
 from tools.grading.report import CheckResult, Report, format_markdown, format_table
 
@@ -15,4 +15,4 @@ __all__ = ["CheckResult", "Grader", "GraderConfig", "Report", "format_markdown",
            "grade", "grade_batch", "main"]
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -44,9 +44,14 @@ def _terminate(signum, frame) -> None:
     raise SystemExit(f"grader: stopped by signal {signum}")  # so the private folder is removed
 
 
+def run() -> int:
+    """The command line's entry point: ``main`` with SIGTERM turned into a clean exit."""
+    signal.signal(signal.SIGTERM, _terminate)
+    return main()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
     if args.seed is not None and args.seed < 0:
         print("grader: --seed must be a non-negative integer", file=sys.stderr)
         return 2
