@@ -18,8 +18,7 @@ TRAINED_SHARE = 0.25  # after training, the MSE must be under this share of the 
 
 def trigrams_of(word: str) -> list[str]:
     """The course's trigrams: ``'#' + word + '#'`` cut into overlapping triples."""
-    padded = f"#{word}#"
-    return [padded[i:i + 3] for i in range(len(padded) - 2)]
+    return [f"#{word}#"[start:start + 3] for start in range(len(word))]
 
 
 def words_of(data, rng: random.Random, n_known: int, n_unknown: int) -> tuple[list, list]:
