@@ -115,8 +115,9 @@ def dssm_tokenizer(rows: Iterable[Sequence[str]]) -> TextTokenizer:
 def train_eval_pairs(rows: Iterable[Sequence[str]]
                      ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Part 3's (question, duplicate) pairs of ``rows``, split into (train, eval) pairs."""
-    return train_test_split(question_pairs(rows), test_size=recipes.PART3_EVAL_SHARE,
-                            random_state=recipes.SEED)
+    train, held_out = train_test_split(question_pairs(rows), test_size=recipes.PART3_EVAL_SHARE,
+                                       random_state=recipes.SEED)
+    return train, held_out
 
 
 def train_dssm(rows: Sequence[Sequence[str]], training: recipes.Training = recipes.PART3,
