@@ -111,7 +111,7 @@ def test_dataset_items_are_the_tokenized_pairs():
     assert list(dataset[1][1]) == []
 
 
-# --- collate and model -----------------------------------------------------------------------------
+# --- collate and model -------------------------------------------------------------------
 
 def test_get_ids_and_offsets_example():
     ids, offsets = get_ids_and_offsets([[1, 2], [3], [], [4, 5, 6]])
@@ -139,7 +139,8 @@ def test_model_gives_the_mean_of_word_vectors_and_zero_for_an_empty_question(que
 
 
 def test_collate_fn_through_a_dataloader():
-    dataset = QuestionDuplicatesDataset([("a b", "b"), ("c", "a c")], TextTokenizer(["a", "b", "c"]))
+    dataset = QuestionDuplicatesDataset([("a b", "b"), ("c", "a c")],
+                                        TextTokenizer(["a", "b", "c"]))
     (q_ids, q_offsets), (d_ids, d_offsets) = next(iter(
         DataLoader(dataset, batch_size=2, collate_fn=collate_fn)))
     assert q_ids.tolist() == [0, 1, 2] and q_offsets.tolist() == [0, 2]
