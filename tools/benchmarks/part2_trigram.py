@@ -16,6 +16,7 @@ preprocessed as in the notebook:
 Wall and CPU seconds are both given: on a machine shared with other jobs torch's two threads
 wait for each other, and the wall time grows far more than the work.
 """
+import os
 import time
 
 import numpy as np
@@ -104,5 +105,6 @@ def run(quick: bool) -> dict:
     figures.update(synthetic_words=size, synthetic_trigrams=tokenizer.vocab_size,
                    synthetic_epochs=recipes.PART2_REAL.n_epochs,
                    synthetic_batch_size=recipes.PART2_REAL.batch_size,
-                   synthetic_train_s=train_s, synthetic_train_cpu_s=cpu_s)
+                   synthetic_train_s=train_s, synthetic_train_cpu_s=cpu_s,
+                   load_average=os.getloadavg()[0])
     return figures
