@@ -43,7 +43,7 @@ def test_mse_instead_of_cosine_fails(task_tests):
 
 def test_a_bag_model_is_not_a_sequence_model(task_tests):
     def bag(num_embeddings, dim):
-        return DssmLikeModel(num_embeddings, dim, sparse=False)
+        return DssmLikeModel(num_embeddings, dim)
 
     with pytest.raises(AssertionError, match="word order"):
         task_tests.test_dssm_variants(bag, bag)

@@ -7,7 +7,8 @@ and BM25 baselines (``tools.bonus.comparison.METHODS``) on the data set (by defa
 embedded default: ``$HW_DATASET``, else the real data when downloaded, else the ``sample``
 stand-in), printing a progress line per step. Then prints the table (Hits@1/5/10/100/500,
 DCG@10, MRR, training and scoring seconds) and the bonus-vs-base notes, and writes into
-``--out`` (``dist/demo``): ``hits_at_k.png``, ``results.md`` and ``results.json``.
+``--out`` (``dist/demo``): ``hits_at_k.png``, ``results.md`` and ``results.json`` (and the
+training runs' TensorBoard logs in ``runs/``).
 
 ``--quick`` trains less on less data (``Settings.quick()``): a first look, not the comparison.
 No step is skipped: if one fails, the demo stops with its error and exits non-zero.
@@ -51,14 +52,16 @@ def run(dataset_name: str | None, quick: bool, out: Path) -> int:
     preparation = (("reading and preprocessing the validation samples", "validation"),
                    ("reading and preprocessing the training questions", "train_texts"),
                    ("loading the pretrained word vectors", "vectors"),
-                   ("building Part 3's training pairs and vocabulary", "tokenizer"))
+                   ("building Part 3's training pairs", "pairs"),
+                   ("building Part 3's vocabulary", "tokenizer"))
     names = [name for name, _, _ in METHODS]
     try:
         for message, attribute in preparation:
             log(f"data: {message}")
             getattr(comparison, attribute)
         log(f"data: {len(comparison.validation)} validation samples, "
-            f"{len(comparison.train_rows)} training rows, {len(comparison.pairs)} pairs")
+            f"{len(comparison.train_rows)} training rows, {len(comparison.pairs[0])} training "
+            f"and {len(comparison.pairs[1])} eval pairs, {comparison.tokenizer.vocab_size} words")
         for index, name in enumerate(names, 1):
             current = f"[{index}/{len(names)}] {name}"
             log(f"{current}: training and scoring")
