@@ -27,8 +27,8 @@ SEED = 3
 CONVENTIONS = {
     "embedder in float64": ("embedding.py", "np.mean(vectors, axis=0)",
                             "np.mean(np.asarray(vectors, dtype=np.float64), axis=0)"),
-    "ties count as hard negatives": ("scoring.py", "similarities[1:] > similarities[0]",
-                                     "similarities[1:] >= similarities[0]"),
+    "ties count as hard negatives": ("scoring.py", "@ question > positive)",
+                                     "@ question >= positive)"),
     "trigram index in order of appearance": (
         "trigram.py", "enumerate(sorted(trigrams))", "enumerate(trigrams)"),
     "Part 2 offsets end with the length": (
@@ -54,8 +54,8 @@ MISTAKES = {
     "no lower-casing": ("text.py", "text = text.lower()", "text = text", "part1.text_preprocessor"),
     "sum, not mean": ("embedding.py", "np.mean(vectors, axis=0)", "np.sum(vectors, axis=0)",
                       "part1.embedder"),
-    "hard negatives the other way": ("scoring.py", "similarities[1:] > similarities[0]",
-                                     "similarities[1:] < similarities[0]", "part1.hard_negatives"),
+    "hard negatives the other way": ("scoring.py", "@ question > positive)",
+                                     "@ question < positive)", "part1.hard_negatives"),
     "Hits@k counted with <=": ("scoring.py", "count < k for count", "count <= k for count",
                                "part1.scorer"),
     "no # padding": ("trigram.py", 'padded = f"#{word}#"', "padded = word",
