@@ -51,10 +51,12 @@ def embed_texts(embeddings: Any, texts: Sequence[str], dim: int,
     words = " ".join(texts).split()  # one list, not one per text: kinder to the GC
     word_counts = np.fromiter((len(text.split()) for text in texts), dtype=np.int64,
                               count=len(texts))
-    column_of = dict.fromkeys(words, -1)  # -1: unknown word
-    known_words = [word for word in column_of if word in embeddings]
-    column_of.update(zip(known_words, count()))
-    columns = np.fromiter(map(column_of.__getitem__, words), dtype=np.int64, count=len(words))
+    word_ids, distinct = index_of(words)
+    is_known = np.fromiter((word in embeddings for word in distinct), dtype=bool,
+                           count=len(distinct))
+    known_words = [word for word, known in zip(distinct, is_known) if known]
+    column_of_id = np.where(is_known, np.cumsum(is_known) - 1, -1)  # -1: unknown word
+    columns = column_of_id[word_ids]
     known = columns >= 0
     word_starts = np.concatenate([[0], np.cumsum(word_counts)])
     row_starts = np.concatenate([[0], np.cumsum(known)])[word_starts]  # [len(texts) + 1]
@@ -84,11 +86,9 @@ def hard_negative_counts(samples: Sequence[Sequence[str]], embed: BatchEmbed,
     lies, so identical texts get identical similarities (a BLAS product may round them apart).
     """
     check_samples(samples)
-    row_of = defaultdict(count().__next__)  # text -> its row; a new text gets the next row
-    rows = np.fromiter(map(row_of.__getitem__, chain.from_iterable(samples)), dtype=np.int64,
-                       count=sum(map(len, samples)))
+    rows, texts = index_of(chain.from_iterable(samples), sum(map(len, samples)))
     starts = np.cumsum([0, *map(len, samples)])  # sample i is rows[starts[i]:starts[i + 1]]
-    matrix = np.asarray(embed(list(row_of)), dtype=np.float32)
+    matrix = np.asarray(embed(texts), dtype=np.float32)
     counts = np.empty(len(samples), dtype=np.int64)
 
     def count_chunk(sample_indices: range) -> None:
@@ -105,6 +105,14 @@ def hard_negative_counts(samples: Sequence[Sequence[str]], embed: BatchEmbed,
                       disable=not verbose):
             pass
     return counts
+
+
+def index_of(items: Iterable[str], size: int = -1) -> tuple[np.ndarray, list[str]]:
+    """Each item's index among the distinct items, int64 ``[size]``, and the distinct items in
+    order of first appearance: one dictionary look-up per item (a new item gets the next index)."""
+    index = defaultdict(count().__next__)
+    ids = np.fromiter(map(index.__getitem__, items), dtype=np.int64, count=size)
+    return ids, list(index)
 
 
 def hits_at_k(hard_negatives: np.ndarray, ks: Iterable[int]) -> dict[int, float]:
