@@ -51,14 +51,16 @@ def run(dataset_name: str | None, quick: bool, out: Path) -> int:
     preparation = (("reading and preprocessing the validation samples", "validation"),
                    ("reading and preprocessing the training questions", "train_texts"),
                    ("loading the pretrained word vectors", "vectors"),
-                   ("building Part 3's training pairs and vocabulary", "tokenizer"))
+                   ("building Part 3's training pairs", "pairs"),
+                   ("building Part 3's vocabulary", "tokenizer"))
     names = [name for name, _, _ in METHODS]
     try:
         for message, attribute in preparation:
             log(f"data: {message}")
             getattr(comparison, attribute)
         log(f"data: {len(comparison.validation)} validation samples, "
-            f"{len(comparison.train_rows)} training rows, {len(comparison.pairs)} pairs")
+            f"{len(comparison.train_rows)} training rows, {len(comparison.pairs[0])} training "
+            f"and {len(comparison.pairs[1])} eval pairs, {comparison.tokenizer.vocab_size} words")
         for index, name in enumerate(names, 1):
             current = f"[{index}/{len(names)}] {name}"
             log(f"{current}: training and scoring")

@@ -108,27 +108,40 @@ def question_pairs(rows: Iterable[Sequence[str]],
     return pairs
 
 
+def dssm_tokenizer(rows: Iterable[Sequence[str]]) -> TextTokenizer:
+    """Part 3's tokenizer: the vocabulary (``build_vocab``) of the preprocessed training rows."""
+    return TextTokenizer(build_vocab(text for row in rows for text in row))
+
+
+def train_eval_pairs(rows: Iterable[Sequence[str]]
+                     ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Part 3's (question, duplicate) pairs of ``rows``, split into (train, eval) pairs."""
+    return train_test_split(question_pairs(rows), test_size=recipes.PART3_EVAL_SHARE,
+                            random_state=recipes.SEED)
+
+
 def train_dssm(rows: Sequence[Sequence[str]], training: recipes.Training = recipes.PART3,
                logdir: str | None = None, device: str | None = None, verbose: bool = False,
+               dim: int = recipes.PART3_DIM, tokenizer: TextTokenizer | None = None,
                ) -> tuple[TextTokenizer, DssmLikeModel, list[tuple[float, float]], set[int]]:
     """Part 3 on preprocessed training ``rows``: (tokenizer, model, history, word ids trained).
 
-    ``history``: each epoch's (train loss, eval loss).
+    ``history``: each epoch's (train loss, eval loss); ``tokenizer``: ``dssm_tokenizer(rows)``
+    when not given.
     """
     set_seed(recipes.SEED)
-    tokenizer = TextTokenizer(build_vocab(text for row in rows for text in row))
-    train_pairs, eval_pairs = train_test_split(question_pairs(rows),
-                                               test_size=recipes.PART3_EVAL_SHARE,
-                                               random_state=recipes.SEED)
+    tokenizer = tokenizer or dssm_tokenizer(rows)
+    train_pairs, eval_pairs = train_eval_pairs(rows)
     train_data = QuestionDuplicatesDataset(train_pairs, tokenizer)
     loaders = {"train": DataLoader(train_data, batch_size=training.batch_size, shuffle=True,
                                    collate_fn=pairs_collate_fn),
                "eval": DataLoader(QuestionDuplicatesDataset(eval_pairs, tokenizer),
                                   batch_size=training.batch_size, collate_fn=pairs_collate_fn)}
-    model = DssmLikeModel(tokenizer.vocab_size, recipes.PART3_DIM)
+    model = DssmLikeModel(tokenizer.vocab_size, dim)
     trainer = DssmTrainer(model, torch.optim.Adam(model.parameters(), lr=training.lr),
                           NTExentLoss(alpha=recipes.PART3_ALPHA), logdir=logdir, device=device)
     history = trainer.train(loaders, training.n_epochs, verbose=verbose)
+    trainer.writer.close()
     seen = {index for question, duplicate in train_data for index in [*question, *duplicate]}
     return tokenizer, model.cpu(), history, seen
 

@@ -8,8 +8,8 @@
 - ``early_fusion``:   a pair-scoring MLP re-ranking Part 3's top candidates
                       (``EarlyFusionModel``, ``InBatchPairLoss``, ``FusionReranker``).
 - ``baselines``:      TF-IDF cosine and BM25 (``TfidfRanker``, ``Bm25Ranker``), not graded.
-- ``ranking``:        these methods in Part 1's ``Scorer`` (``ModelEmbedder``, ``PairScorer``,
-                      ``evaluate``).
+- ``ranking``:        these methods ranked by Part 1's rule (``ModelEmbedder``,
+                      ``model_hard_negatives``, ``ranker_hard_negatives``, ``evaluate``).
 - ``comparison``:     every method trained and scored on one data set, the table and the plot.
 
 Import the submodules directly (``from tools.bonus.char_lstm import CharBiLSTM``).

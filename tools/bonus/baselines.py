@@ -2,7 +2,8 @@
 
 Both work on the same preprocessed text as the embedding methods (words = ``text.split()``),
 learn their word statistics (document frequencies, average length) from the training
-questions, and are ranked by ``PairScorer`` with Part 1's rule, so their Hits@K sit in the same
+questions, and are ranked with Part 1's rule
+(``tools.bonus.ranking.ranker_hard_negatives``), so their Hits@K sit in the same
 table as every other method.
 """
 from typing import Iterable, Sequence

@@ -31,18 +31,14 @@ class CharTokenizer:
     """
 
     def __init__(self, words: Iterable[str]):
-        # BEGIN SOLUTION
         alphabet = sorted({character for word in words for character in f"#{word}#"})
         self.char_to_index = {character: i + 2 for i, character in enumerate(alphabet)}
         self.vocab_size = len(self.char_to_index) + 2
-        # END SOLUTION
 
     def __call__(self, word: str) -> list[int]:
         """Indices of ``'#' + word + '#'`` (``[]`` for ``word == ''`` is never returned:
         the boundaries are always there)."""
-        # BEGIN SOLUTION
         return [self.char_to_index.get(character, UNK) for character in f"#{word}#"]
-        # END SOLUTION
 
 
 class TrainCharDataset(Dataset):
@@ -50,71 +46,53 @@ class TrainCharDataset(Dataset):
     a vector in ``w2v_embeddings`` (as Part 2's ``TrainTrigramDataset``)."""
 
     def __init__(self, vocab: Iterable[str], w2v_embeddings, char_tokenizer: CharTokenizer):
-        # BEGIN SOLUTION
         self.words = [word for word in vocab if word in w2v_embeddings]
         self.w2v_embeddings = w2v_embeddings
         self.char_tokenizer = char_tokenizer
-        # END SOLUTION
 
     def __len__(self) -> int:
-        # BEGIN SOLUTION
         return len(self.words)
-        # END SOLUTION
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, list[int]]:
-        # BEGIN SOLUTION
         word = self.words[index]
         vector = np.asarray(self.w2v_embeddings[word], dtype=np.float32)
         return vector, self.char_tokenizer(word)
-        # END SOLUTION
 
 
 class InferenceCharDataset(Dataset):
     """``character indices`` of each word of ``words`` (the words to predict vectors for)."""
 
     def __init__(self, words: Iterable[str], char_tokenizer: CharTokenizer):
-        # BEGIN SOLUTION
         self.words = list(words)
         self.char_tokenizer = char_tokenizer
-        # END SOLUTION
 
     def __len__(self) -> int:
-        # BEGIN SOLUTION
         return len(self.words)
-        # END SOLUTION
 
     def __getitem__(self, index: int) -> list[int]:
-        # BEGIN SOLUTION
         return self.char_tokenizer(self.words[index])
-        # END SOLUTION
 
 
 def pad_chars(sequences: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
     """``(chars [B, L] int64 padded with PAD, lengths [B] int64)``; ``L = max(1, longest)``."""
-    # BEGIN SOLUTION
     tensors = [torch.as_tensor(list(sequence), dtype=torch.long) for sequence in sequences]
     lengths = torch.tensor([len(tensor) for tensor in tensors], dtype=torch.long)
     if not tensors or int(lengths.max()) == 0:
         return torch.full((len(tensors), 1), PAD, dtype=torch.long), lengths
     return pad_sequence(tensors, batch_first=True, padding_value=PAD), lengths
-    # END SOLUTION
 
 
 def char_collate_fn(batch: Sequence[tuple[np.ndarray, list[int]]]
                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``(vectors [B, dim], chars [B, L], lengths [B])`` from ``TrainCharDataset`` items."""
-    # BEGIN SOLUTION
     vectors = torch.from_numpy(np.stack([vector for vector, _ in batch]))
     chars, lengths = pad_chars([chars for _, chars in batch])
     return vectors, chars, lengths
-    # END SOLUTION
 
 
 def char_inference_collate_fn(batch: Sequence[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
     """``(chars [B, L], lengths [B])`` from ``InferenceCharDataset`` items."""
-    # BEGIN SOLUTION
     return pad_chars(batch)
-    # END SOLUTION
 
 
 class CharBiLSTM(nn.Module):
@@ -136,14 +114,11 @@ class CharBiLSTM(nn.Module):
         super().__init__()
         self.num_chars = num_chars
         self.embedding_dim = embedding_dim
-        # BEGIN SOLUTION
         self.chars = nn.Embedding(num_chars, char_dim, padding_idx=PAD)
         self.lstm = nn.LSTM(char_dim, hidden_size, batch_first=True, bidirectional=True)
         self.projection = nn.Linear(2 * hidden_size, embedding_dim)
-        # END SOLUTION
 
     def forward(self, chars: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        # BEGIN SOLUTION
         if chars.shape[0] == 0:
             return chars.new_zeros((0, self.embedding_dim), dtype=torch.float32)
         packed = pack_padded_sequence(self.chars(chars), lengths.clamp(min=1).cpu(),
@@ -151,14 +126,12 @@ class CharBiLSTM(nn.Module):
         _, (last_state, _) = self.lstm(packed)  # [2, B, hidden]: forward, backward
         states = torch.cat([last_state[0], last_state[1]], dim=1)
         return self.projection(states) * (lengths > 0).unsqueeze(1).to(states.dtype)
-        # END SOLUTION
 
 
 def infer_char_vectors(model: CharBiLSTM, words: Sequence[str], char_tokenizer: CharTokenizer,
                        batch_size: int = 2048) -> np.ndarray:
     """The model's vector for each of ``words``: float32 ``[len(words), model.embedding_dim]``,
     in order (as Part 2's ``infer_vectors``); no words, no rows."""
-    # BEGIN SOLUTION
     device = next(model.parameters()).device
     loader = DataLoader(InferenceCharDataset(words, char_tokenizer), batch_size=batch_size,
                         shuffle=False, collate_fn=char_inference_collate_fn)
@@ -168,4 +141,3 @@ def infer_char_vectors(model: CharBiLSTM, words: Sequence[str], char_tokenizer: 
     if not batches:
         return np.zeros((0, model.embedding_dim), dtype=np.float32)
     return torch.cat(batches).numpy().astype(np.float32, copy=False)
-    # END SOLUTION

@@ -2,17 +2,20 @@
 
 ``Comparison(dataset, settings)`` reads and preprocesses the data once and keeps what several
 methods share (the word vectors, Part 2's known words, Part 3's tokenizer, pairs and model).
-Each ``run_<method>()`` trains one method, scores it on the validation samples with Part 1's
-ranking rule (``tools.bonus.ranking.evaluate``) and returns a ``MethodResult``;
-``METHODS`` lists them in the table's order with the method each one extends.
+Parts 1-3 run the notebooks' flows (``tools.pipeline``) with the settings of
+``hw_utils.recipes``; each ``run_<method>()`` trains one method, counts the hard negatives of
+the validation samples with Part 1's ranking rule (``tools.bonus.ranking``) and returns a
+``MethodResult``; ``METHODS`` lists them in the table's order with the method each one extends.
 
 ``results_table`` and ``plot_hits`` turn the results into the comparison table and the
 Hits@K plot; ``comparison_notes`` says, for each bonus method, how it fares against the
 method it extends. Numbers measured on the stand-in are not the real data's.
 """
+import dataclasses
+import functools
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,28 +23,28 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from tools.bonus.baselines import Bm25Ranker, TfidfRanker
-from tools.bonus.char_lstm import (CharBiLSTM, CharTokenizer, TrainCharDataset,
-                                      char_collate_fn, infer_char_vectors)
-from tools.bonus.dssm_variants import BiLstmDssm, MlpHeadDssm
-from tools.bonus.early_fusion import EarlyFusionModel, FusionReranker, InBatchPairLoss
-from tools.bonus.full_dssm import NgramFeaturizer
-from tools.bonus.ranking import TABLE_KS, ModelEmbedder, PairScorer, evaluate
-from tools.bonus.trigram_cosine import CosineLoss, rescale
+from hw_utils import recipes
+from hw_utils.dssm import NTExentLoss, QuestionDuplicatesDataset, Trainer as PairTrainer
+from hw_utils.dssm import collate_fn as pairs_collate_fn
+from hw_utils.ranking import FastScorer, as_dict
+from hw_utils.reproducibility import set_seed
+from hw_utils.text import TextTokenizer
+from hw_utils.trigram import Trainer
 from sodata import Dataset, read_corpus
 from sodata.vectors import load_vectors
-from hw_utils.dssm import (DssmLikeModel, NTExentLoss, QuestionDuplicatesDataset,
-                           build_question_pairs, build_vocab, collate_fn, word_vectors)
-from hw_utils.dssm import Trainer as PairTrainer
-from hw_utils.embedding import Embedder
-from hw_utils.reproducibility import set_seed
-from hw_utils.scoring import Scorer
-from hw_utils.text import TextTokenizer, default_preprocessor
-from hw_utils.trigram import (TrainTrigramDataset, Trainer, TrigramModel, TrigramTokenizer,
-                              build_oov_embeddings, collect_vocabulary, infer_vectors)
-from hw_utils.trigram import collate_fn as trigram_collate_fn
+from tools import pipeline
+from tools.bonus.baselines import Bm25Ranker, TfidfRanker
+from tools.bonus.char_lstm import (CharBiLSTM, CharTokenizer, TrainCharDataset, char_collate_fn,
+                                   infer_char_vectors)
+from tools.bonus.dssm_variants import BiLstmDssm, MlpHeadDssm
+from tools.bonus.early_fusion import EarlyFusionModel, FusionReranker, InBatchPairLoss
+from tools.bonus.full_dssm import NgramFeaturizer, SparseBagModel
+from tools.bonus.ranking import (TABLE_KS, evaluate, model_hard_negatives,
+                                 ranker_hard_negatives)
+from tools.bonus.trigram_cosine import CosineLoss, rescale
 
 METRIC_COLUMNS = (*(f"hits@{k}" for k in TABLE_KS), "dcg@10", "mrr")
+Pairs = list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -49,20 +52,21 @@ class Settings:
     """How long each method trains and how much of the data the comparison uses.
 
     ``validation_rows``: score on the first rows only (``None``: all); ``train_rows``: train on
-    the first rows only (``None``: all). ``*_epochs``: epochs
-    over the training words (Parts 2, bonus 1-2) or the training pairs (Part 3, bonus 3-5).
-    ``pairs_per_epoch``, ``fusion_pairs``: the bonus 4 models and the fusion model (slower per
-    pair: the fusion model scores B x B pairs per batch) see this many randomly drawn pairs per
-    epoch (``None``: all).
+    the first rows only (``None``: all). ``part2``, ``part3``, ``dssm_dim``: Parts 2 and 3's
+    training (``None``: the data set's ``recipes.part2_training``; ``recipes.PART3``,
+    ``recipes.PART3_DIM``). ``*_epochs``: epochs over the training words (bonus 1-2) or the
+    training pairs (bonus 3-5). ``pairs_per_epoch``, ``fusion_pairs``: the bonus 4 models and
+    the fusion model (slower per pair: the fusion model scores B x B pairs per batch) see this
+    many randomly drawn pairs per epoch (``None``: all).
     """
 
     validation_rows: int | None = None
     train_rows: int | None = None
-    part2_epochs: int = 10
+    part2: recipes.Training | None = None
+    part3: recipes.Training = recipes.PART3
+    dssm_dim: int = recipes.PART3_DIM
     cosine_epochs: int = 10
     char_epochs: int = 3
-    dssm_dim: int = 128
-    part3_epochs: int = 5
     full_dssm_epochs: int = 5
     variant_epochs: int = 1
     lstm_hidden: int = 64
@@ -70,16 +74,17 @@ class Settings:
     fusion_epochs: int = 1
     fusion_pairs: int | None = 50_000
     fusion_top_n: int = 100
-    seed: int = 0
+    seed: int = recipes.SEED
 
     @classmethod
     def quick(cls) -> "Settings":
-        """A first look in under two minutes on the sample stand-in: 30,000 training rows,
+        """A first look in about two minutes on the sample stand-in: 30,000 training rows,
         300 validation rows, fewer epochs, smaller vectors. Rough numbers, not the comparison's."""
-        return cls(validation_rows=300, train_rows=30_000, part2_epochs=3, cosine_epochs=3,
-                   char_epochs=1, dssm_dim=64, part3_epochs=2, full_dssm_epochs=2,
-                   variant_epochs=1, pairs_per_epoch=20_000, fusion_epochs=1,
-                   fusion_pairs=10_000, fusion_top_n=50)
+        return cls(validation_rows=300, train_rows=30_000,
+                   part2=dataclasses.replace(recipes.PART2, n_epochs=3),
+                   part3=dataclasses.replace(recipes.PART3, n_epochs=2), dssm_dim=64,
+                   cosine_epochs=3, char_epochs=1, full_dssm_epochs=2, variant_epochs=1,
+                   pairs_per_epoch=20_000, fusion_epochs=1, fusion_pairs=10_000, fusion_top_n=50)
 
 
 @dataclass
@@ -113,6 +118,16 @@ METHODS: tuple[tuple[str, str | None, str], ...] = (
     ("Baseline: TF-IDF cosine", None, "run_tfidf"),
     ("Baseline: BM25", None, "run_bm25"),
 )
+
+
+@dataclass
+class Part3Result:
+    """What the methods built on Part 3 start from."""
+
+    model: torch.nn.Module
+    seen: set[int]  # the word ids training updated
+    scorer: FastScorer  # Part 3's word vectors in Part 1's ranking
+    train_s: float
 
 
 class Comparison:
@@ -151,24 +166,16 @@ class Comparison:
 
     @property
     def validation(self) -> list[list[str]]:
-        """``raw_validation`` preprocessed (``default_preprocessor``); each text once."""
-        def build():
-            preprocess, cleaned = default_preprocessor(), {}
-            for sample in self.raw_validation:
-                for text in sample:
-                    if text not in cleaned:
-                        cleaned[text] = preprocess(text)
-            return [[cleaned[text] for text in sample] for sample in self.raw_validation]
-        return self._shared("validation", build)
+        """``raw_validation`` preprocessed the course's way; each distinct text once."""
+        return self._shared("validation", lambda: pipeline.preprocess_rows(
+            self.raw_validation, functools.lru_cache(maxsize=None)(
+                pipeline.course_preprocessor())))
 
     @property
     def train_rows(self) -> list[list[str]]:
         """The training rows (duplicate questions), preprocessed."""
-        def build():
-            preprocess = default_preprocessor()
-            rows = read_corpus(self.dataset.train)[:self.settings.train_rows]
-            return [[preprocess(text) for text in row] for row in rows]
-        return self._shared("train_rows", build)
+        return self._shared("train_rows", lambda: pipeline.preprocess_rows(
+            read_corpus(self.dataset.train)[:self.settings.train_rows]))
 
     @property
     def train_texts(self) -> list[str]:
@@ -183,46 +190,56 @@ class Comparison:
             self.dataset.vectors, limit=self.dataset.vectors_limit))
 
     @property
-    def validation_words(self) -> tuple[list[str], list[str]]:
-        """``(known, unknown)``: the validation words with and without a pretrained vector."""
-        return self._shared("validation_words", lambda: collect_vocabulary(
-            (text for sample in self.validation for text in sample), self.vectors))
+    def word_vectors(self) -> Mapping[str, np.ndarray]:
+        """``vectors`` as a dict word -> vector (``as_dict``: faster look-ups)."""
+        return self._shared("word_vectors", lambda: as_dict(self.vectors))
 
     @property
-    def pairs(self) -> list[tuple[str, str]]:
-        """Part 3's training pairs (``build_question_pairs``, default pairing)."""
-        return self._shared("pairs", lambda: build_question_pairs(self.train_rows))
+    def validation_words(self) -> tuple[list[str], list[str]]:
+        """``(known, unknown)``: the validation words with and without a pretrained vector."""
+        return self._shared("validation_words", lambda: pipeline.split_vocabulary(
+            {text for sample in self.validation for text in sample}, self.word_vectors))
+
+    @property
+    def pairs(self) -> tuple[Pairs, Pairs]:
+        """Part 3's (train, eval) pairs of the training rows (``pipeline.train_eval_pairs``)."""
+        return self._shared("pairs", lambda: pipeline.train_eval_pairs(self.train_rows))
 
     @property
     def tokenizer(self) -> TextTokenizer:
-        """Part 3's tokenizer: the training words seen at least twice."""
-        return self._shared("tokenizer", lambda: TextTokenizer(build_vocab(self.train_texts,
-                                                                           min_count=2)))
+        """Part 3's tokenizer (``pipeline.dssm_tokenizer``)."""
+        return self._shared("tokenizer", lambda: pipeline.dssm_tokenizer(self.train_rows))
 
     # ---- helpers ----------------------------------------------------------------------------
 
-    def _score(self, scorer: Scorer, samples: Sequence[Sequence[str]]) -> tuple[dict, float]:
+    def _score(self, count: Callable[[list[list[str]]], np.ndarray],
+               samples: list[list[str]]) -> tuple[dict, float]:
+        """The table's metrics from ``count(samples)`` (hard negatives), and its seconds."""
         started = time.perf_counter()
-        metrics = evaluate(scorer, samples)
+        metrics = evaluate(count(samples))
         return metrics, time.perf_counter() - started
 
-    def _pair_loader(self, tokenizer, pairs_per_epoch: int | None, batch_size: int = 1024
-                     ) -> DataLoader:
-        """Part 3's data loader over ``self.pairs``; ``pairs_per_epoch`` random pairs per epoch."""
-        dataset = QuestionDuplicatesDataset(self.pairs, tokenizer)
+    def _pair_loaders(self, tokenizer, pairs_per_epoch: int | None, batch_size: int = 1024
+                      ) -> dict[str, DataLoader]:
+        """Part 3's ``{'train', 'eval'}`` loaders over ``self.pairs``; ``pairs_per_epoch``
+        random training pairs per epoch (``None``: all, shuffled)."""
+        train_pairs, eval_pairs = self.pairs
+        dataset = QuestionDuplicatesDataset(train_pairs, tokenizer)
         generator = torch.Generator().manual_seed(self.settings.seed)
-        if pairs_per_epoch is None or pairs_per_epoch >= len(dataset):
-            return DataLoader(dataset, batch_size=batch_size, shuffle=True,
-                              collate_fn=collate_fn, generator=generator)
-        sampler = torch.utils.data.RandomSampler(dataset, num_samples=pairs_per_epoch,
-                                                 generator=generator)
-        return DataLoader(dataset, batch_size=batch_size, sampler=sampler, collate_fn=collate_fn)
+        sampler = torch.utils.data.RandomSampler(
+            dataset, num_samples=None if pairs_per_epoch is None
+            else min(pairs_per_epoch, len(dataset)), generator=generator)
+        return {"train": DataLoader(dataset, batch_size=batch_size, sampler=sampler,
+                                    collate_fn=pairs_collate_fn),
+                "eval": DataLoader(QuestionDuplicatesDataset(eval_pairs, tokenizer),
+                                   batch_size=batch_size, collate_fn=pairs_collate_fn)}
 
     def _train_pairs(self, name: str, model: torch.nn.Module, optimizer, criterion,
-                     loader: DataLoader, n_epochs: int) -> list[dict]:
-        trainer = PairTrainer(model, optimizer, criterion, logdir=self.workdir / "runs" / name,
+                     loaders: dict[str, DataLoader], n_epochs: int) -> list[tuple[float, float]]:
+        """Part 3's ``Trainer`` on ``loaders``: each epoch's (train loss, eval loss)."""
+        trainer = PairTrainer(model, optimizer, criterion, logdir=str(self.workdir / "runs" / name),
                               device="cpu")
-        history = trainer.train({"train": loader}, n_epochs=n_epochs)
+        history = trainer.train(loaders, n_epochs=n_epochs)
         trainer.writer.close()
         return history
 
@@ -231,73 +248,67 @@ class Comparison:
         extends = {method: base for method, base, _ in METHODS}.get(name)
         return MethodResult(name, extends, metrics, train_s, score_s, notes)
 
-    def _oov_result(self, name: str, mapping: dict, train_s: float, **notes) -> MethodResult:
-        embedder = Embedder(mapping, self.vectors.vector_size)
-        metrics, score_s = self._score(Scorer(list(TABLE_KS), embedder), self.validation)
+    def _vectors_result(self, name: str, mapping: Mapping[str, np.ndarray], train_s: float,
+                        samples: list[list[str]] | None = None, **notes) -> MethodResult:
+        """A method that gives word vectors, ranked as Part 1 ranks (``FastScorer``)."""
+        scorer = FastScorer(TABLE_KS, mapping, self.vectors.vector_size)
+        metrics, score_s = self._score(scorer.hard_negatives, samples or self.validation)
         return self._result(name, metrics, train_s, score_s, **notes)
 
-    # ---- Parts 1-3 (their notebooks' recipes: the code students write is in Parts 1-3) ----
+    # ---- Parts 1-3 (the notebooks' flows: tools.pipeline) ----------------------------------
 
     def run_part1_raw(self) -> MethodResult:
         """Mean of pretrained vectors of the raw text's words (no training)."""
-        embedder = Embedder(self.vectors, self.vectors.vector_size)
-        metrics, score_s = self._score(Scorer(list(TABLE_KS), embedder), self.raw_validation)
-        return self._result(METHODS[0][0], metrics, 0.0, score_s)
+        return self._vectors_result(METHODS[0][0], self.word_vectors, 0.0, self.raw_validation)
 
     def run_part1_preprocessed(self) -> MethodResult:
-        """The same on preprocessed text (``default_preprocessor``)."""
-        embedder = Embedder(self.vectors, self.vectors.vector_size)
-        metrics, score_s = self._score(Scorer(list(TABLE_KS), embedder), self.validation)
-        return self._result(METHODS[1][0], metrics, 0.0, score_s)
+        """The same on the course's preprocessed text."""
+        return self._vectors_result(METHODS[1][0], self.word_vectors, 0.0)
 
-    def _trigram_model(self, criterion: torch.nn.Module, n_epochs: int):
-        """Part 2's model over the known validation words' trigrams, trained with ``criterion``."""
-        set_seed(self.settings.seed)
+    def _trigram_model(self, criterion: torch.nn.Module, n_epochs: int | None = None):
+        """Part 2's model over the known validation words' trigrams, trained with
+        ``criterion`` (``pipeline.train_trigram_model``); ``n_epochs`` replaces Part 2's."""
+        training = self.settings.part2 or recipes.part2_training(self.dataset.name)
+        if n_epochs is not None:
+            training = dataclasses.replace(training, n_epochs=n_epochs)
         known, _ = self.validation_words
-        tokenizer = TrigramTokenizer(known)
-        loader = DataLoader(TrainTrigramDataset(known, self.vectors, tokenizer), batch_size=256,
-                            shuffle=True, collate_fn=trigram_collate_fn)
-        model = TrigramModel(tokenizer.vocab_size, self.vectors.vector_size)
-        losses = Trainer(model, criterion, torch.optim.Adam(model.parameters(), lr=1e-2)).train(
-            loader, n_epochs)
-        return model, tokenizer, losses
+        return pipeline.train_trigram_model(known, self.word_vectors, training, criterion)
 
     def run_part2(self) -> MethodResult:
         """Part 1 preprocessed, unknown words filled by Part 2's trigram model (MSE)."""
         started = time.perf_counter()
-        model, tokenizer, losses = self._trigram_model(torch.nn.MSELoss(),
-                                                       self.settings.part2_epochs)
+        tokenizer, model, losses = self._trigram_model(torch.nn.MSELoss())
         known, unknown = self.validation_words
-        mapping = build_oov_embeddings(known + unknown, self.vectors, model, tokenizer)
-        return self._oov_result(METHODS[2][0], mapping, time.perf_counter() - started,
-                                final_loss=losses[-1], oov_words=len(unknown))
+        mapping = pipeline.with_oov_vectors(known, unknown, self.word_vectors, model, tokenizer)
+        return self._vectors_result(METHODS[2][0], mapping, time.perf_counter() - started,
+                                    final_loss=losses[-1], oov_words=len(unknown))
 
     def run_part3(self) -> MethodResult:
-        """Part 3's DSSM-like model, its word vectors scored with Part 1's ``Embedder``."""
-        set_seed(self.settings.seed)
+        """Part 3's DSSM-like model, its word vectors ranked as Part 1's ``Embedder``'s."""
         started = time.perf_counter()
-        tokenizer = self.tokenizer
-        loader = self._pair_loader(tokenizer, None)
-        model = DssmLikeModel(tokenizer.vocab_size, self.settings.dssm_dim)
-        history = self._train_pairs("part3", model, torch.optim.SparseAdam(
-            model.parameters(), lr=1e-2), NTExentLoss(alpha=0.05), loader,
-            self.settings.part3_epochs)
-        seen = loader.dataset.seen_ids()
-        embedder = Embedder(word_vectors(model, tokenizer, seen), self.settings.dssm_dim)
+        tokenizer, model, history, seen = pipeline.train_dssm(
+            self.train_rows, self.settings.part3, logdir=str(self.workdir / "runs" / "part3"),
+            device="cpu", dim=self.settings.dssm_dim, tokenizer=self.tokenizer)
         train_s = time.perf_counter() - started
-        self._cache["part3"] = (model, seen, embedder, train_s)
-        metrics, score_s = self._score(Scorer(list(TABLE_KS), embedder), self.validation)
+        scorer = FastScorer(TABLE_KS, pipeline.dssm_word_vectors(model, tokenizer, seen),
+                            self.settings.dssm_dim)
+        self._cache["part3"] = Part3Result(model, seen, scorer, train_s)
+        metrics, score_s = self._score(scorer.hard_negatives, self.validation)
         return self._result(METHODS[3][0], metrics, train_s, score_s,
-                            final_loss=history[-1]["train_loss"])
+                            final_loss=history[-1][0], eval_loss=history[-1][1])
+
+    @property
+    def part3(self) -> Part3Result:
+        """Part 3's trained model; ``RuntimeError`` before ``run_part3``."""
+        if "part3" not in self._cache:
+            raise RuntimeError("this method starts from Part 3's model: run run_part3 first")
+        return self._cache["part3"]
 
     def _part3_word_vectors(self) -> torch.Tensor:
         """Part 3's trained word vectors ``[vocab_size, dssm_dim]``, the rows of words no
         training pair contains (still random) set to zero. Needs ``run_part3`` first."""
-        if "part3" not in self._cache:
-            raise RuntimeError("this method starts from Part 3's model: run run_part3 first")
-        model, seen, _, _ = self._cache["part3"]
-        vectors = model.embeddings.weight.detach().clone()
-        unseen = np.setdiff1d(np.arange(len(vectors)), seen)
+        vectors = self.part3.model.embeddings.weight.detach().clone()
+        unseen = np.setdiff1d(np.arange(len(vectors)), sorted(self.part3.seen))
         vectors[torch.as_tensor(unseen, dtype=torch.long)] = 0.0
         return vectors
 
@@ -306,64 +317,61 @@ class Comparison:
     def run_trigram_cosine(self) -> MethodResult:
         """Bonus 1: Part 2's model trained with ``CosineLoss``; predictions rescaled to the
         known vectors' mean length before they join the mean of word vectors."""
-        # BEGIN SOLUTION
         started = time.perf_counter()
-        model, tokenizer, losses = self._trigram_model(CosineLoss(), self.settings.cosine_epochs)
+        tokenizer, model, losses = self._trigram_model(CosineLoss(), self.settings.cosine_epochs)
         known, unknown = self.validation_words
         mean_norm = float(np.mean(np.linalg.norm(self.vectors[known], axis=1)))
-        predicted = rescale(infer_vectors(model, unknown, tokenizer), mean_norm)
-        mapping = {**{word: self.vectors[word] for word in known}, **dict(zip(unknown, predicted))}
-        return self._oov_result(METHODS[4][0], mapping, time.perf_counter() - started,
-                                final_loss=losses[-1])
-        # END SOLUTION
+        predicted = rescale(pipeline.infer_vectors(model, unknown, tokenizer), mean_norm)
+        mapping = {**{word: self.word_vectors[word] for word in known},
+                   **dict(zip(unknown, predicted))}
+        return self._vectors_result(METHODS[4][0], mapping, time.perf_counter() - started,
+                                    final_loss=losses[-1])
 
     def run_char_lstm(self) -> MethodResult:
         """Bonus 2: a character biLSTM predicts the unknown words' vectors (MSE, as Part 2)."""
-        # BEGIN SOLUTION
         set_seed(self.settings.seed)
         started = time.perf_counter()
         known, unknown = self.validation_words
         tokenizer = CharTokenizer(known)
-        loader = DataLoader(TrainCharDataset(known, self.vectors, tokenizer), batch_size=128,
+        loader = DataLoader(TrainCharDataset(known, self.word_vectors, tokenizer), batch_size=128,
                             shuffle=True, collate_fn=char_collate_fn)
         model = CharBiLSTM(tokenizer.vocab_size, self.vectors.vector_size, char_dim=32,
                            hidden_size=128)
         losses = Trainer(model, torch.nn.MSELoss(), torch.optim.Adam(model.parameters(), lr=3e-3)
                          ).train(loader, self.settings.char_epochs)
-        mapping = {**{word: self.vectors[word] for word in known},
+        mapping = {**{word: self.word_vectors[word] for word in known},
                    **dict(zip(unknown, infer_char_vectors(model, unknown, tokenizer)))}
-        return self._oov_result(METHODS[5][0], mapping, time.perf_counter() - started,
-                                final_loss=losses[-1])
-        # END SOLUTION
+        return self._vectors_result(METHODS[5][0], mapping, time.perf_counter() - started,
+                                    final_loss=losses[-1])
 
     def _pair_model_result(self, name: str, model: torch.nn.Module, tokenizer, optimizer,
                            n_epochs: int, pairs_per_epoch: int | None) -> MethodResult:
         """Train ``model`` with NT-Xent on Part 3's pairs, score it as a question encoder."""
         started = time.perf_counter()
         history = self._train_pairs(name.split(":")[0].replace(" ", "_").lower(), model,
-                                    optimizer, NTExentLoss(alpha=0.05),
-                                    self._pair_loader(tokenizer, pairs_per_epoch), n_epochs)
+                                    optimizer, NTExentLoss(alpha=recipes.PART3_ALPHA),
+                                    self._pair_loaders(tokenizer, pairs_per_epoch), n_epochs)
         train_s = time.perf_counter() - started
-        scorer = Scorer(list(TABLE_KS), ModelEmbedder(model, tokenizer))
-        metrics, score_s = self._score(scorer, self.validation)
+        metrics, score_s = self._score(
+            lambda samples: model_hard_negatives(samples, model, tokenizer), self.validation)
         return self._result(name, metrics, train_s, score_s,
-                            final_loss=history[-1]["train_loss"])
+                            final_loss=history[-1][0], eval_loss=history[-1][1])
 
     def run_full_dssm(self) -> MethodResult:
-        """Bonus 3: Part 3's model over word unigrams, word bigrams and character trigrams."""
-        # BEGIN SOLUTION
+        """Bonus 3: Part 3's model over word unigrams, word bigrams and character trigrams
+        (sparse gradients: the feature table is large)."""
         set_seed(self.settings.seed)
         started = time.perf_counter()
         featurizer = NgramFeaturizer(self.train_texts, min_count=2)
         featurize_s = time.perf_counter() - started
-        model = DssmLikeModel(featurizer.vocab_size, self.settings.dssm_dim)
+        model = SparseBagModel(featurizer.vocab_size, self.settings.dssm_dim)
         result = self._pair_model_result(
-            METHODS[6][0], model, featurizer, torch.optim.SparseAdam(model.parameters(), lr=1e-2),
+            METHODS[6][0], model, featurizer,
+            torch.optim.SparseAdam(model.parameters(), lr=self.settings.part3.lr),
             self.settings.full_dssm_epochs, None)
         result.train_s += featurize_s
         result.notes["features"] = featurizer.vocab_size
         return result
-        # END SOLUTION
 
     def _variant_result(self, name: str, model: torch.nn.Module) -> MethodResult:
         """A bonus 4 model warm-started from Part 3's word vectors, trained with NT-Xent; the
@@ -372,51 +380,45 @@ class Comparison:
         result = self._pair_model_result(
             name, model, self.tokenizer, torch.optim.Adam(model.parameters(), lr=1e-3),
             self.settings.variant_epochs, self.settings.pairs_per_epoch)
-        result.train_s += self._cache["part3"][3]
+        result.train_s += self.part3.train_s
         result.notes["warm_start"] = "Part 3"
         return result
 
     def run_mlp_head(self) -> MethodResult:
         """Bonus 4a: Part 3's bag of words plus a normalised MLP head with dropout."""
-        # BEGIN SOLUTION
         set_seed(self.settings.seed)
         model = MlpHeadDssm(self.tokenizer.vocab_size, self.settings.dssm_dim)
         return self._variant_result(METHODS[7][0], model)
-        # END SOLUTION
 
     def run_bilstm(self) -> MethodResult:
         """Bonus 4b: Part 3's bag of words plus a biLSTM over the words in order."""
-        # BEGIN SOLUTION
         set_seed(self.settings.seed)
         model = BiLstmDssm(self.tokenizer.vocab_size, self.settings.dssm_dim,
                            hidden_size=self.settings.lstm_hidden)
         return self._variant_result(METHODS[8][0], model)
-        # END SOLUTION
 
     def run_early_fusion(self) -> MethodResult:
         """Bonus 5: a pair MLP initialised from Part 3's NT-Xent vectors re-ranks Part 3's top
         ``fusion_top_n`` candidates. Needs ``run_part3`` first (its model is the start); the
         training time includes Part 3's."""
-        # BEGIN SOLUTION
         set_seed(self.settings.seed)
         vectors = self._part3_word_vectors()
         started = time.perf_counter()
         model = EarlyFusionModel(self.tokenizer.vocab_size, self.settings.dssm_dim,
-                                 temperature=0.05).load_word_vectors(vectors)
+                                 temperature=recipes.PART3_ALPHA).load_word_vectors(vectors)
         history = self._train_pairs(
             "bonus_5", model, torch.optim.Adam(model.parameters(), lr=1e-3),
             InBatchPairLoss(model.score_matrix),
-            self._pair_loader(self.tokenizer, self.settings.fusion_pairs, batch_size=256),
+            self._pair_loaders(self.tokenizer, self.settings.fusion_pairs, batch_size=256),
             self.settings.fusion_epochs)
-        train_s = time.perf_counter() - started + self._cache["part3"][3]
-        part3_embedder = self._cache["part3"][2]
-        reranker = FusionReranker(model, self.tokenizer, lambda texts: np.stack(
-            [part3_embedder(text, normalize=True) for text in texts]), self.settings.fusion_top_n)
-        metrics, score_s = self._score(PairScorer(list(TABLE_KS), reranker), self.validation)
+        train_s = time.perf_counter() - started + self.part3.train_s
+        reranker = FusionReranker(model, self.tokenizer, self.part3.scorer.embed,
+                                  self.settings.fusion_top_n)
+        metrics, score_s = self._score(
+            lambda samples: ranker_hard_negatives(samples, reranker), self.validation)
         return self._result(METHODS[9][0], metrics, train_s, score_s,
-                            final_loss=history[-1]["train_loss"],
+                            final_loss=history[-1][0], eval_loss=history[-1][1],
                             top_n=self.settings.fusion_top_n)
-        # END SOLUTION
 
     # ---- baselines (not graded) ---------------------------------------------------------
 
@@ -424,7 +426,8 @@ class Comparison:
         started = time.perf_counter()
         ranker.fit(self.train_texts)
         train_s = time.perf_counter() - started
-        metrics, score_s = self._score(PairScorer(list(TABLE_KS), ranker), self.validation)
+        metrics, score_s = self._score(
+            lambda samples: ranker_hard_negatives(samples, ranker), self.validation)
         return self._result(name, metrics, train_s, score_s)
 
     def run_tfidf(self) -> MethodResult:

@@ -23,10 +23,8 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_se
 
 def bag_lengths(ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
     """``[B]`` number of ids in each bag of the ``nn.EmbeddingBag`` layout (start offsets)."""
-    # BEGIN SOLUTION
     ends = torch.cat([offsets[1:], offsets.new_tensor([ids.numel()])])
     return ends - offsets
-    # END SOLUTION
 
 
 class WordVectorsMixin:
@@ -35,7 +33,6 @@ class WordVectorsMixin:
     def load_word_vectors(self, vectors: torch.Tensor | np.ndarray):
         """Copy ``vectors [num_embeddings, embedding_dim]`` (Part 3's NT-Xent word vectors) into
         the model's word vectors (rows ``0 .. num_embeddings - 1``); returns the model."""
-        # BEGIN SOLUTION
         weight = self.embeddings.weight
         vectors = torch.as_tensor(np.asarray(vectors), dtype=weight.dtype)
         expected = (self.num_embeddings, self.embedding_dim)
@@ -44,7 +41,6 @@ class WordVectorsMixin:
         with torch.no_grad():
             weight[:self.num_embeddings].copy_(vectors)
         return self
-        # END SOLUTION
 
 
 class MlpHeadDssm(WordVectorsMixin, nn.Module):
@@ -62,22 +58,18 @@ class MlpHeadDssm(WordVectorsMixin, nn.Module):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        # BEGIN SOLUTION
         self.embeddings = nn.EmbeddingBag(num_embeddings, embedding_dim, mode="mean")
         self.head = nn.Sequential(
             nn.LayerNorm(embedding_dim), nn.Linear(embedding_dim, hidden_dim), nn.GELU(),
             nn.Dropout(dropout), nn.Linear(hidden_dim, embedding_dim))
         nn.init.zeros_(self.head[-1].weight)  # the correction starts at zero
         nn.init.zeros_(self.head[-1].bias)
-        # END SOLUTION
 
     def forward(self, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
         """``ids [N]``, ``offsets [B]`` -> ``[B, embedding_dim]``."""
-        # BEGIN SOLUTION
         bag = self.embeddings(ids, offsets)
         not_empty = (bag_lengths(ids, offsets) > 0).unsqueeze(1).to(bag.dtype)
         return (bag + self.head(bag)) * not_empty
-        # END SOLUTION
 
 
 class BiLstmDssm(WordVectorsMixin, nn.Module):
@@ -95,7 +87,6 @@ class BiLstmDssm(WordVectorsMixin, nn.Module):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        # BEGIN SOLUTION
         self.pad_index = num_embeddings
         self.embeddings = nn.Embedding(num_embeddings + 1, embedding_dim, padding_idx=self.pad_index)
         self.lstm = nn.LSTM(embedding_dim, hidden_size, batch_first=True, bidirectional=True)
@@ -103,11 +94,9 @@ class BiLstmDssm(WordVectorsMixin, nn.Module):
         self.projection = nn.Linear(2 * hidden_size, embedding_dim)
         nn.init.zeros_(self.projection.weight)  # the correction starts at zero
         nn.init.zeros_(self.projection.bias)
-        # END SOLUTION
 
     def forward(self, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
         """``ids [N]``, ``offsets [B]`` -> ``[B, embedding_dim]``."""
-        # BEGIN SOLUTION
         lengths = bag_lengths(ids, offsets)
         if offsets.numel() == 0 or ids.numel() == 0:
             return self.projection.weight.new_zeros((offsets.numel(), self.embedding_dim))
@@ -125,4 +114,3 @@ class BiLstmDssm(WordVectorsMixin, nn.Module):
         pooled = (states * mask).sum(1) / count
         not_empty = (lengths > 0).unsqueeze(1).to(vectors.dtype)
         return (bag + self.projection(self.dropout(pooled))) * not_empty
-        # END SOLUTION

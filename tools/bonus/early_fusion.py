@@ -51,7 +51,6 @@ class EarlyFusionModel(WordVectorsMixin, nn.Module):
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.temperature = temperature
-        # BEGIN SOLUTION
         self.embeddings = nn.EmbeddingBag(num_embeddings, embedding_dim, mode="mean")
         self.projection = nn.Sequential(nn.LayerNorm(embedding_dim),
                                         nn.Linear(embedding_dim, projection_dim))
@@ -60,43 +59,34 @@ class EarlyFusionModel(WordVectorsMixin, nn.Module):
             nn.Linear(hidden_dim, 1))
         nn.init.zeros_(self.head[-1].weight)  # starts as the cosine ranking
         nn.init.zeros_(self.head[-1].bias)
-        # END SOLUTION
 
     def forward(self, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
         """``ids [N]``, ``offsets [B]`` -> ``[B, embedding_dim]`` L2-normalised question vectors
         (an empty question: the zero vector). Pairs are scored with ``score``."""
-        # BEGIN SOLUTION
         return nn.functional.normalize(self.embeddings(ids, offsets), dim=1, eps=1e-8)
-        # END SOLUTION
 
     def _pair_scores(self, questions: torch.Tensor, candidates: torch.Tensor,
                      projected_questions: torch.Tensor, projected_candidates: torch.Tensor
                      ) -> torch.Tensor:
         """Scores of broadcastable ``[..., dim]`` vectors given their projections ``[..., p]``."""
-        # BEGIN SOLUTION
         cosine = (questions * candidates).sum(-1)
         p_question, p_candidate = torch.broadcast_tensors(projected_questions,
                                                           projected_candidates)
         features = torch.cat([p_question, p_candidate, p_question * p_candidate,
                               (p_question - p_candidate).abs()], dim=-1)
         return cosine / self.temperature + self.head(features).squeeze(-1)
-        # END SOLUTION
 
     def score(self, questions: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
         """``questions [N, dim]``, ``candidates [N, dim]`` (from ``forward``) -> ``[N]`` pair scores."""
-        # BEGIN SOLUTION
         return self._pair_scores(questions, candidates, self.projection(questions),
                                  self.projection(candidates))
-        # END SOLUTION
 
     def score_matrix(self, questions: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
         """``questions [B, dim]``, ``candidates [C, dim]`` -> ``[B, C]``: every pair's score
         (each vector projected once)."""
-        # BEGIN SOLUTION
         return self._pair_scores(questions.unsqueeze(1), candidates.unsqueeze(0),
                                  self.projection(questions).unsqueeze(1),
                                  self.projection(candidates).unsqueeze(0))
-        # END SOLUTION
 
 
 class InBatchPairLoss(nn.Module):
@@ -118,14 +108,12 @@ class InBatchPairLoss(nn.Module):
         self.score_matrix = score_matrix
 
     def forward(self, questions: torch.Tensor, duplicates: torch.Tensor) -> torch.Tensor:
-        # BEGIN SOLUTION
         scores = self.score_matrix(questions, duplicates)
         if scores.shape[0] == 0:
             return scores.sum() * 0.0
         targets = torch.arange(scores.shape[0], device=scores.device)
         return 0.5 * (nn.functional.cross_entropy(scores, targets)
                       + nn.functional.cross_entropy(scores.T, targets))
-        # END SOLUTION
 
 
 class FusionReranker:
@@ -141,7 +129,7 @@ class FusionReranker:
     For a sample ``[q, pos, neg1, ...]``: when the duplicate is among the base model's
     ``top_n`` (ties broken in its favour), its hard negatives are the re-ranked candidates the
     fusion model scores strictly higher; otherwise the base model's count stands.
-    ``PairScorer(ranker=reranker)`` turns these into Hits@K.
+    ``tools.bonus.ranking.evaluate`` turns these into Hits@K.
     """
 
     def __init__(self, model: EarlyFusionModel, tokenizer: Callable[[str], list[int]],
@@ -155,7 +143,6 @@ class FusionReranker:
 
     def hard_negatives(self, samples: Sequence[Sequence[str]]) -> np.ndarray:
         """``[n_samples]`` hard-negative counts after re-ranking (see the class docstring)."""
-        # BEGIN SOLUTION
         samples = [list(sample) for sample in samples]
         if not samples:
             return np.zeros(0, dtype=np.int64)
@@ -164,7 +151,7 @@ class FusionReranker:
         base = np.asarray(self.base_vectors(texts), dtype=np.float64)
         base /= np.maximum(np.linalg.norm(base, axis=1, keepdims=True), 1e-12)
         fused = torch.from_numpy(ModelEmbedder(self.model, self.tokenizer, self.batch_size)
-                                 .embed_many(texts))
+                                 .embed(texts, normalize=False))
         hard = np.empty(len(samples), dtype=np.int64)
         self.model.eval()
         with torch.no_grad():
@@ -180,4 +167,3 @@ class FusionReranker:
                 scores = self.model.score(question, fused[candidates]).numpy()
                 hard[i] = np.count_nonzero(scores[top != 0] > scores[top == 0][0])
         return hard
-        # END SOLUTION

@@ -15,11 +15,15 @@ Features are indexed by a **vocabulary**, not the hashing trick: the features se
 first). A vocabulary has no collisions and stays as small as the data needs; unseen features
 are dropped, as Part 3 drops unknown words. The featurizer plays the role of Part 3's
 ``TextTokenizer``, so Part 3's ``QuestionDuplicatesDataset``, ``collate_fn``,
-``DssmLikeModel``, ``NTExentLoss`` and ``Trainer`` are reused unchanged.
+``NTExentLoss`` and ``Trainer`` are reused unchanged, and ``DssmLikeModel`` with sparse
+gradients (``SparseBagModel``).
 """
 from collections import Counter
 from collections.abc import Iterable
 
+from torch import nn
+
+from hw_utils.dssm import DssmLikeModel
 from hw_utils.trigram import TrigramTokenizer
 
 FEATURE_KINDS = ("word", "bigram", "trigram")
@@ -44,17 +48,14 @@ class NgramFeaturizer:
         unknown = set(self.kinds) - set(FEATURE_KINDS)
         if unknown:
             raise ValueError(f"unknown feature kinds {sorted(unknown)}: use {FEATURE_KINDS}")
-        # BEGIN SOLUTION
         counts = Counter(feature for text in texts for feature in self.features(text))
         frequent = sorted((feature for feature, count in counts.items() if count >= min_count),
                           key=lambda feature: (-counts[feature], feature))[:max_features]
         self.vocab = {feature: index for index, feature in enumerate(frequent)}
         self.vocab_size = len(self.vocab)
-        # END SOLUTION
 
     def features(self, text: str) -> list[str]:
         """The feature names of ``text``, in order (``w:``, then ``b:``, then ``t:``)."""
-        # BEGIN SOLUTION
         words = text.split()
         features = []
         if "word" in self.kinds:
@@ -65,9 +66,16 @@ class NgramFeaturizer:
             features += [f"t:{trigram}" for word in words
                          for trigram in TrigramTokenizer._get_trigrams(word)]
         return features
-        # END SOLUTION
 
     def __call__(self, text: str) -> list[int]:
-        # BEGIN SOLUTION
         return [self.vocab[feature] for feature in self.features(text) if feature in self.vocab]
-        # END SOLUTION
+
+
+class SparseBagModel(DssmLikeModel):
+    """Part 3's ``DssmLikeModel`` with sparse gradients: train it with ``torch.optim.SparseAdam``,
+    which updates only the rows a batch uses (a feature table is several times a vocabulary,
+    and dense Adam would update all of it at every step)."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int):
+        super().__init__(num_embeddings, embedding_dim)
+        self.embeddings = nn.EmbeddingBag(num_embeddings, embedding_dim, mode="mean", sparse=True)

@@ -1,17 +1,14 @@
-"""Part 1's ranking rule and metrics for methods that are not a mean of word vectors.
+"""Part 1's ranking rule and metrics for the methods that are not a mean of word vectors.
 
-Part 1's ``Scorer`` embeds each text with ``embedder(text, normalize=True)`` and ranks the
-candidates by cosine similarity. The bonus methods plug into it in two ways:
+Every method of the comparison ends in the same place: the number of *hard negatives* of each
+validation sample (negatives scored strictly above the duplicate), from which
+``hw_utils.ranking`` gives Hits@K, DCG@K and MRR (``evaluate``). The counts come:
 
-- ``ModelEmbedder`` wraps a question encoder (``model(ids, offsets) -> [B, dim]``) and a
-  tokenizer as an embedder with ``embed_many``, so Part 1's ``Scorer`` embeds all distinct
-  texts through it in batches.
-- ``PairScorer`` is Part 1's ``Scorer`` for a method that scores (question, candidate) pairs
-  directly (BM25, TF-IDF, the early-fusion re-ranker): its ``ranker`` counts the hard negatives.
-
-Both keep the ``Scorer``'s definitions: a negative is *hard* when it scores strictly higher
-than the duplicate; Hits@K, DCG@K and MRR follow from the counts (``Scorer.__call__``,
-``Scorer.rank_metrics``). ``evaluate`` gets every metric of the comparison table from one pass.
+- for word vectors (Parts 1-2, bonus 1-2, Part 3's vectors): ``FastScorer(...).hard_negatives``;
+- for a question encoder (``model(ids, offsets) -> [B, dim]``, bonus 3-4): ``ModelEmbedder``'s
+  batched ``embed`` in ``hw_utils.ranking.hard_negative_counts`` (``model_hard_negatives``);
+- for a method that scores (question, candidate) pairs itself (BM25, TF-IDF, the early-fusion
+  re-ranker): its ``ranker.hard_negatives(samples)`` (``ranker_hard_negatives``).
 """
 from collections.abc import Callable, Iterable, Sequence
 
@@ -19,19 +16,19 @@ import numpy as np
 import torch
 
 from hw_utils.dssm import get_ids_and_offsets
-from hw_utils.scoring import Scorer, check_samples
+from hw_utils.ranking import check_samples, hard_negative_counts, hits_at_k, rank_metrics
 
 TABLE_KS = (1, 5, 10, 100, 500)
 
 
 class ModelEmbedder:
-    """A question encoder as a Part 1 embedder: ``embedder(text, normalize=False) -> [dim]``.
+    """A question encoder as an embedder: ``embed(texts)`` rows, or Part 1's one-text call.
 
     Args:
         model: ``model(ids [N], offsets [B]) -> [B, dim]`` (Part 3's ``DssmLikeModel`` or a
             bonus model); used in eval mode, without gradients.
         tokenizer: text -> list of indices (``TextTokenizer``, ``NgramFeaturizer``).
-        batch_size: texts per forward pass in ``embed_many``.
+        batch_size: texts per forward pass.
     """
 
     def __init__(self, model: torch.nn.Module, tokenizer: Callable[[str], list[int]],
@@ -40,9 +37,11 @@ class ModelEmbedder:
         self.tokenizer = tokenizer
         self.batch_size = batch_size
 
-    def embed_many(self, texts: Sequence[str], normalize: bool = False) -> np.ndarray:
-        """``[len(texts), dim]`` float32 embeddings (L2-normalised rows when ``normalize``;
-        a zero row stays zero)."""
+    def embed(self, texts: Sequence[str], normalize: bool = True) -> np.ndarray:
+        """``[len(texts), dim]`` float32 embeddings, L2-normalised rows when ``normalize`` (a
+        zero row stays zero); ``texts`` must not be empty."""
+        if len(texts) == 0:
+            raise ValueError("no texts to embed: pass at least one text")
         self.model.eval()
         device = next(self.model.parameters()).device
         chunks = []
@@ -51,52 +50,34 @@ class ModelEmbedder:
                 ids, offsets = get_ids_and_offsets(
                     [self.tokenizer(text) for text in texts[start:start + self.batch_size]])
                 chunks.append(self.model(ids.to(device), offsets.to(device)).float().cpu())
-        if not chunks:
-            return np.zeros((0, self.model.embedding_dim), dtype=np.float32)
         vectors = torch.cat(chunks)
         if normalize:
             vectors = torch.nn.functional.normalize(vectors, dim=1, eps=1e-12)
         return vectors.numpy()
 
     def __call__(self, text: str, normalize: bool = False) -> np.ndarray:
-        return self.embed_many([text], normalize=normalize)[0]
+        """Part 1's embedder protocol: ``embedder(text, normalize) -> [dim]``."""
+        return self.embed([text], normalize=normalize)[0]
 
 
-class PairScorer(Scorer):
-    """Part 1's ``Scorer`` for a method that ranks candidates itself.
-
-    ``ranker.hard_negatives(samples) -> [n_samples]`` counts, for each sample
-    ``[q, pos, neg1, ...]``, the negatives the method scores strictly above ``pos``.
-    """
-
-    def __init__(self, k: int | Iterable[int], ranker):
-        super().__init__(k, embedder=None)
-        self.ranker = ranker
-
-    def hard_negative_counts(self, samples: Sequence[Sequence[str]], verbose: bool = False
-                             ) -> np.ndarray:
-        check_samples(samples)
-        return np.asarray(self.ranker.hard_negatives(samples), dtype=np.int64)
+def model_hard_negatives(samples: Sequence[Sequence[str]], model: torch.nn.Module,
+                         tokenizer: Callable[[str], list[int]]) -> np.ndarray:
+    """The hard-negative counts of ``samples`` ranked by a question encoder's cosines."""
+    return hard_negative_counts(samples, ModelEmbedder(model, tokenizer).embed)
 
 
-class _FixedCounts(Scorer):
-    """A ``Scorer`` whose hard-negative counts are already known (computed once elsewhere)."""
-
-    def __init__(self, k: Iterable[int], counts: np.ndarray):
-        super().__init__(list(k), embedder=None)
-        self.counts = counts
-
-    def hard_negative_counts(self, samples, verbose: bool = False) -> np.ndarray:
-        return self.counts
+def ranker_hard_negatives(samples: Sequence[Sequence[str]], ranker) -> np.ndarray:
+    """The hard-negative counts of a pair-scoring method: ``ranker.hard_negatives(samples)``,
+    after the same check of ``samples`` as ``hw_utils.ranking``'s."""
+    check_samples(samples)
+    return np.asarray(ranker.hard_negatives(samples), dtype=np.int64)
 
 
-def evaluate(scorer: Scorer, samples: Sequence[Sequence[str]], ks: Iterable[int] = TABLE_KS,
-             dcg_k: int = 10) -> dict[str, float]:
-    """``{'hits@K': ..., f'dcg@{dcg_k}': ..., 'mrr': ...}``: the table's metrics from one pass
-    of ``scorer`` (its hard negatives are counted once, then Part 1's definitions apply)."""
-    counts = scorer.hard_negative_counts(samples)
-    fixed = _FixedCounts(sorted({*ks, dcg_k}), counts)
-    hits = fixed(samples)
-    ranks = fixed.rank_metrics(samples)
-    return {**{f"hits@{k}": hits[k] for k in ks}, f"dcg@{dcg_k}": ranks[f"dcg@{dcg_k}"],
-            "mrr": ranks["mrr"]}
+def evaluate(hard_negatives: np.ndarray, ks: Iterable[int] = TABLE_KS, dcg_k: int = 10
+             ) -> dict[str, float]:
+    """``{'hits@K': ..., f'dcg@{dcg_k}': ..., 'mrr': ...}``: the comparison table's metrics
+    from the hard-negative counts of the samples (Part 1's definitions)."""
+    hits = hits_at_k(hard_negatives, ks)
+    ranks = rank_metrics(hard_negatives, [dcg_k])
+    return {**{f"hits@{k}": value for k, value in hits.items()},
+            f"dcg@{dcg_k}": ranks[f"dcg@{dcg_k}"], "mrr": ranks["mrr"]}

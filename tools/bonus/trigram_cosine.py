@@ -25,18 +25,14 @@ class CosineLoss(nn.Module):
         self.eps = eps
 
     def forward(self, predictions: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        # BEGIN SOLUTION
         if predictions.shape[0] == 0:
             return predictions.sum() * 0.0
         cosine = nn.functional.cosine_similarity(predictions, targets, dim=1, eps=self.eps)
         return (1.0 - cosine).mean()
-        # END SOLUTION
 
 
 def rescale(vectors: np.ndarray, norm: float) -> np.ndarray:
     """``vectors [N, dim]`` with each non-zero row scaled to L2 length ``norm`` (zero rows stay)."""
-    # BEGIN SOLUTION
     vectors = np.asarray(vectors, dtype=np.float32)
     lengths = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.where(lengths > 0, vectors * (norm / np.maximum(lengths, 1e-12)), vectors)
-    # END SOLUTION
