@@ -98,10 +98,13 @@ def test_conclusions_are_computed_not_typed(path):
     cells = read(path).cells
     start = next(i for i, cell in enumerate(cells)
                  if cell.cell_type == "markdown" and cell.source.startswith("## Conclusions"))
-    typed = [cell.source for cell in cells[start:] if cell.cell_type == "markdown"
+    end = next((i for i, cell in enumerate(cells) if i > start and cell.cell_type == "markdown"
+                and cell.source.startswith("## ")), len(cells))
+    section = cells[start:end]
+    typed = [cell.source for cell in section if cell.cell_type == "markdown"
              and "solution" not in tags(cell) and re.search(r"\d\.\d|\d{2,}", cell.source)]
     assert not typed, f"{path.name}: numbers typed in the conclusions: {typed}"
-    assert any(cell.cell_type == "code" and "print(" in cell.source for cell in cells[start:])
+    assert any(cell.cell_type == "code" and "print(" in cell.source for cell in section)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
