@@ -116,6 +116,18 @@ def prompts(page) -> list[str]:
             page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()]
 
 
+def run_all(page, attempts: int = 3) -> None:
+    """Run > Run All Cells; again if no cell starts (a click before the kernel is ready is lost)."""
+    for _ in range(attempts):
+        page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
+        for _ in range(30):
+            if any(text != "[ ]:" for text in prompts(page)):
+                return
+            page.wait_for_timeout(1000)
+    raise AssertionError(f"Run All Cells started no cell in {attempts} attempts")
+
+
 def test_part1_runs_to_the_end_in_jupyterlab(lab):
     from playwright.sync_api import sync_playwright
 
@@ -126,10 +138,10 @@ def test_part1_runs_to_the_end_in_jupyterlab(lab):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{base}/lab/tree/notebooks/{NOTEBOOK}?token={token}")
             page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90_000)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                                   timeout=90_000)
-            page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
-            page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
+            page.wait_for_function(  # the kernel is connected and idle (status bar)
+                "() => /\\| Idle/.test(document.querySelector('.jp-StatusBar-Widget')"
+                " ? document.body.innerText : '')", timeout=90_000)
+            run_all(page)
             deadline = time.monotonic() + RUN_TIMEOUT_S
             while time.monotonic() < deadline:
                 shown = prompts(page)
