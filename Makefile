@@ -76,4 +76,4 @@ browser-test: $(STAMP)  ## JupyterLab in headless Chromium runs Part 1 (needs `a
 	$(TEST_ENV) $(PY) -m pytest tests/test_lab_browser.py $(PYTEST_ARGS)
 
 clean:  ## remove build outputs (keeps .venv and data/)
-	rm -rf dist .pytest_cache runs notebooks/runs benchmarks/tmp
+	rm -rf dist .pytest_cache runs benchmarks/tmp notebooks/runs

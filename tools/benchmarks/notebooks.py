@@ -116,7 +116,9 @@ def run(quick: bool = False, names: list[str] | None = None) -> dict:
     figures: dict = {"dataset": dataset, "load_average_before": load_average(),
                      "data_generation_s": round(generate_data(dataset), 1)}
     for name in names:
-        figures[name] = run_notebook(name, dataset)
+        before = load_average()
+        figures[name] = {**run_notebook(name, dataset), "load_average_before": before,
+                         "load_average_after": load_average()}
         print(f"  {name}: {figures[name]}", flush=True)
     figures["load_average_after"] = load_average()
     return figures
@@ -132,8 +134,8 @@ def update_results(figures: dict, names: list[str]) -> Path:
         "benchmark": "notebooks", "quick": False, "figures": {}}
     for name in names:
         result["figures"][name] = {
-            **figures[name], "load_average_before": figures["load_average_before"],
-            "load_average_after": figures["load_average_after"],
+            "load_average_before": figures["load_average_before"],
+            "load_average_after": figures["load_average_after"], **figures[name],
             "date": datetime.datetime.now().isoformat(timespec="seconds")}
     result["machine"] = machine()
     path.parent.mkdir(parents=True, exist_ok=True)
