@@ -2,7 +2,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# python3.11 when present (the version these machines hold torch's CPU build for), else the
+# newest python3.1x from 3.10 on that runs (a pyenv shim may not); or name one: PYTHON=python3.12
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell for v in 11 19 18 17 16 15 14 13 12 10; do \
+  p=$$(command -v python3.$$v) && $$p -c '' 2>/dev/null && { echo $$p; break; }; done)
+endif
 VENV := .venv
 PY := $(VENV)/bin/python
 # The stamp changes with pyproject.toml, so a changed dependency list reinstalls.
@@ -11,17 +16,37 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # nbval and the test suite run on the tiny stand-in, quietly and reproducibly.
 TEST_ENV := HW_DATASET=tiny TQDM_DISABLE=1 PYTHONHASHSEED=0 MPLBACKEND=Agg
 
-.PHONY: help setup demo test check validate student submission gt bench lab data standin notebooks browser-test clean
+.PHONY: help setup demo test check validate student submission gt bench lab data verify standin notebooks browser-test clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
+# torch comes first, alone. On Python 3.11 it is pinned to the build these machines hold on disk
+# (the CPU one; a looser requirement pulls gigabytes of CUDA packages). On another Python no such
+# build exists, so torch comes from the package index within pyproject.toml's range: on Linux
+# the CUDA build, several GB. TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu asks another
+# index instead (the CPU build, a few hundred MB).
+TORCH_PIN := torch==2.13.0
+TORCH_RANGE := torch>=2.1
+TORCH_PIN_PYTHON := 3.11
+TORCH_INDEX_ARGS = $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL))
+
 $(STAMP): pyproject.toml
-	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed, found " + sys.version.split()[0])'
+	@test -n "$(PYTHON)" || { echo "No Python 3.10 or newer found (looked for python3.11, then python3.1x)." \
+	  "Install Python 3.11 (python.org, your package manager or pyenv), or name one: make setup PYTHON=/path/to/python3"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed, found " + sys.version.split()[0] + " ($(PYTHON)); install Python 3.11 or pass PYTHON=")'
+	@! [ -x $(PY) ] || [ "$$($(PY) -c 'import sys; print(sys.version_info[:2])')" = "$$($(PYTHON) -c 'import sys; print(sys.version_info[:2])')" ] \
+	  || { echo "$(VENV) was made with another Python than $(PYTHON): remove it first (rm -rf $(VENV))"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	# torch is pinned and installed first: a looser requirement pulls gigabytes of CUDA packages.
-	$(PY) -m pip install --quiet torch==2.13.0
+	@if [ "$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')" = "$(TORCH_PIN_PYTHON)" ]; then \
+	  echo "$(PY) -m pip install $(TORCH_PIN)"; \
+	  $(PY) -m pip install --quiet $(TORCH_INDEX_ARGS) '$(TORCH_PIN)'; \
+	else \
+	  echo "Python $$($(PY) -c 'import platform; print(platform.python_version())'): torch comes from the package index," \
+	    "a large download (on Linux the CUDA build, several GB; TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu: the CPU build)"; \
+	  echo "$(PY) -m pip install $(TORCH_INDEX_ARGS) '$(TORCH_RANGE)'"; \
+	  $(PY) -m pip install $(TORCH_INDEX_ARGS) '$(TORCH_RANGE)'; \
+	fi
 	$(PY) -m pip install --quiet --editable '.[dev]' --config-settings editable_mode=compat
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (so-duplicates)" >/dev/null
 	rm -f $(VENV)/.installed-*
@@ -36,8 +61,8 @@ test: $(STAMP)  ## the test suite and the notebooks under nbval, on the tiny sta
 	$(TEST_ENV) $(PY) -m pytest tests notebooks --nbval-lax --nbval-sanitize-with tools/nbval_sanitize.cfg $(PYTEST_ARGS); \
 	status=$$?; if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
 
-check: $(STAMP)  ## grade a submission (SUBMISSION=path, SUBMISSIONS=dir/; default: the reference)
-	$(PY) -m tools.grader $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(SUBMISSIONS),--batch $(SUBMISSIONS)) $(if $(DATASET),--dataset $(DATASET))
+check: $(STAMP)  ## grade in sandboxes (SUBMISSION=path, SUBMISSIONS=dir/, SEED=n, UNSAFE=1; default: the reference)
+	$(PY) -m tools.grader $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(SUBMISSIONS),--batch $(SUBMISSIONS)) $(if $(DATASET),--dataset $(DATASET)) $(if $(SEED),--seed $(SEED)) $(if $(UNSAFE),--unsafe) $(if $(JOBS),--jobs $(JOBS))
 
 validate: $(STAMP)  ## the reference passes every graded test; the student release fails each with NotImplementedError
 	$(PY) -m tools.release validate
@@ -63,6 +88,9 @@ lab: $(STAMP)  ## JupyterLab on the project's environment (TensorBoard on its PA
 
 data: $(STAMP)  ## download the real data into data/ (or HW_DATA_DIR); HW_DATA_MIRROR=folder copies from a mirror; ASSETS=names
 	$(PY) -m sodata download $(ASSETS)
+
+verify: $(STAMP)  ## re-hash the downloaded real data and the stand-ins against their records
+	$(PY) -m sodata verify
 
 standin: $(STAMP)  ## generate the stand-in (SCALE=tiny|sample|full, SEED=0)
 	$(PY) -m sodata standin --scale $(or $(SCALE),sample) --seed $(or $(SEED),0)

@@ -171,6 +171,7 @@ def check_samples(samples: Sequence[Sequence[str]]) -> None:
         if len(sample) < 3:
             raise ValueError(f"sample {index} has {len(sample)} texts; a sample is [question, "
                              f"duplicate, negative_1, ...] with at least one negative")
-        bad = next(item for item in sample if not isinstance(item, str))
-        raise TypeError(f"sample {index} holds a {type(bad).__name__} ({bad!r}), not a string: "
-                        f"pass the texts as read by read_corpus")
+        bad = [item for item in sample if not isinstance(item, str)]
+        if bad:  # else a tuple, or str subclasses such as NumPy's: fine
+            raise TypeError(f"sample {index} holds a {type(bad[0]).__name__} ({bad[0]!r}), not a "
+                            f"string: pass the texts as read by read_corpus")

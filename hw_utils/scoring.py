@@ -37,9 +37,8 @@ class Scorer:
         """How many of ``negs`` are more cosine-similar to ``q`` than ``pos`` is."""
         # BEGIN SOLUTION
         question = self.embedder(q, normalize=True)
-        candidates = np.array([self.embedder(text, normalize=True) for text in [pos, *negs]])
-        similarities = candidates @ question
-        return int(np.sum(similarities[1:] > similarities[0]))
+        positive = self.embedder(pos, normalize=True) @ question
+        return sum(int(self.embedder(neg, normalize=True) @ question > positive) for neg in negs)
         # END SOLUTION
 
     def __call__(self, samples: Sequence[Sequence[str]], verbose: bool = False) -> dict[int, float]:

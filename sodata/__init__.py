@@ -2,13 +2,15 @@
 
 - ``get_dataset(name)``: paths of one data set (``tiny``, ``sample``, ``full`` stand-in scales, or
   ``real``), generating the stand-in on first use. ``name=None`` reads ``$HW_DATASET`` and falls
-  back to ``auto``: the real data when it is downloaded, else the ``sample`` stand-in.
+  back to ``auto``: the real data when ``make data`` downloaded and verified it, else the
+  ``sample`` stand-in (a stand-in on disk is reused when its files match its manifest's sha256).
 - ``read_corpus(path)``: a TSV as a list of rows (lists of strings); ``read_validation(path)``
   also checks the validation/test shape (question, duplicate, negatives).
 - ``load_vectors(path, limit, keep_words)``: word2vec binary vectors as gensim ``KeyedVectors``.
 - ``english_stopwords()``: NLTK's English stopword list (a shipped copy when NLTK's is missing).
 - ``ASSETS``, ``download(name)``, ``download_all()``, ``require_real_data()``: the real data
-  (``make data``; ``$HW_DATA_DIR`` is the cache folder, ``$HW_DATA_MIRROR`` a local mirror).
+  (``make data``; ``$HW_DATA_DIR`` is the cache folder, ``$HW_DATA_MIRROR`` a local mirror);
+  ``python -m sodata verify`` hashes the downloaded and generated files again.
 """
 from sodata.assets import (
     ASSETS,

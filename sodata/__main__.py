@@ -1,4 +1,4 @@
-"""Command line: ``python -m sodata {download,standin} ...``."""
+"""Command line: ``python -m sodata {download,verify,standin} ...``."""
 import argparse
 import sys
 from pathlib import Path
@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
                           help="asset names: stackoverflow, googlenews (the default: both), "
                                "stopwords (optional; a copy ships with hw_utils)")
 
+    commands.add_parser("verify", help="hash the downloaded real data and the stand-ins in the "
+                                       "cache folder again (a full check; use is checked cheaply)")
+
     standin = commands.add_parser(
         "standin", help="generate the stand-in data (make standin)",
         description="Generate the stand-in data set (NOT the real data) into a folder; an "
@@ -56,25 +59,59 @@ def main(argv: list[str] | None = None) -> int:
                                           "(see sodata/standin/config.py)")
 
     args = parser.parse_args(argv)
-    if args.command == "download":
-        from sodata.assets import AssetError, DataMissingError, download_all
+    try:
+        if args.command == "download":
+            return _download(args.assets)
+        if args.command == "verify":
+            return _verify()
+        return _standin(parser, args)
+    except KeyboardInterrupt as interrupted:
+        print(interrupted or "interrupted", file=sys.stderr)
+        return 130
 
-        try:
-            download_all(args.assets or None)
-        except (AssetError, DataMissingError, KeyError) as error:
-            message = error.args[0] if isinstance(error, KeyError) else error
-            print(f"error: {message}", file=sys.stderr)
-            return 1
-    else:
-        from sodata.datasets import standin_root
-        from sodata.standin import generate
 
-        try:
-            out = generate(scale=args.scale, seed=args.seed,
-                           out=args.out or standin_root(args.scale, args.seed), **dict(args.knob))
-        except (ValueError, OSError) as error:
-            parser.exit(2, f"python -m sodata standin: error: {error}\n")
-        print(f"stand-in data set ready in {out}")
+def _download(names: list[str]) -> int:
+    from sodata.assets import AssetError, DataMissingError, download_all
+
+    try:
+        download_all(names or None)
+    except (AssetError, DataMissingError, KeyError) as error:
+        message = error.args[0] if isinstance(error, KeyError) else error
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _verify() -> int:
+    """Hash every real asset against its marker and every stand-in against its manifest."""
+    from sodata.assets import ASSETS, check_verified, is_verified
+    from sodata.datasets import data_dir
+    from sodata.standin.writer import MANIFEST, check_manifest
+
+    failed = 0
+    for asset in ASSETS.values():
+        if not is_verified(asset) and not any(path.exists() for path in asset.used_files(data_dir())):
+            continue  # never downloaded: nothing to check
+        problem = check_verified(asset)
+        failed += problem is not None
+        print(f"{asset.name}: {problem or 'verified (sha256)'}")
+    for manifest in sorted(data_dir().glob(f"standin-*/{MANIFEST}")):
+        problem = check_manifest(manifest.parent)
+        failed += problem is not None
+        print(f"{manifest.parent.name}: {problem or 'verified (sha256)'}")
+    return 1 if failed else 0
+
+
+def _standin(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from sodata.datasets import standin_root
+    from sodata.standin import generate
+
+    try:
+        out = generate(scale=args.scale, seed=args.seed,
+                       out=args.out or standin_root(args.scale, args.seed), **dict(args.knob))
+    except (ValueError, OSError) as error:
+        parser.exit(2, f"python -m sodata standin: error: {error}\n")
+    print(f"stand-in data set ready in {out}")
     return 0
 
 

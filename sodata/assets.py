@@ -5,47 +5,69 @@ from, the file name in the cache folder, and its size and sha256 where they are 
 ``download(name)`` makes one asset available in the cache folder (``data_dir()``: ``$HW_DATA_DIR``,
 else ``data/``) and returns its path:
 
-- a cached file that passes verification is used as it is; one that fails is moved aside to
+- one process at a time per asset: a lock file beside it (``filelock``) makes a second process wait
+  for the first and then use what it fetched;
+- data is used because it was verified: after checking size, sha256 and (for a zip) CRCs,
+  ``download`` writes a marker ``.<name>.verified.json`` in the cache folder holding each used
+  file's size, modification time and sha256; ``is_verified`` compares them with the files (a
+  ``stat``, no reading), ``check_verified`` hashes them again;
+- a cached file without a valid marker is verified again; one that fails is moved aside to
   ``<file>.corrupt`` and fetched again;
 - with ``$HW_DATA_MIRROR`` set (a folder holding the files under their file names, as course
   clusters provide), the file is copied from there and nothing is downloaded;
 - otherwise it is downloaded over HTTP(S) into ``<file>.part`` with a progress bar (size and speed),
-  resuming a ``.part`` left by an interrupted run with a ``Range`` request; Google Drive's
-  "can't scan this file for viruses" confirmation page is answered;
-- the result is verified (size, sha256, and the CRCs of a zip); a file that fails is moved to
-  ``<file>.corrupt`` and the error says what was expected, what came and what to do;
-- a zip is extracted safely: a member with an absolute path or ``..`` refuses the whole archive.
+  written and flushed as it arrives, resuming a ``.part`` left by an interrupted run with a
+  ``Range`` request; Google Drive's "can't scan this file for viruses" page is answered;
+- the pinned size (else ``max_size``) caps a download, ``max_unpacked`` the total uncompressed
+  size of a zip: a server sending more, or a zip bomb, is stopped before it fills the disk;
+- a zip is extracted safely: a member with an absolute path or ``..``, a symbolic link, an
+  encrypted member or one with a compression Python cannot read refuses the whole archive.
 
-``require_real_data()`` checks that the real data set is in place and otherwise raises
-``DataMissingError`` naming the missing file, where it must go, and the two ways to get it there.
-Command line: ``python -m sodata download [NAME ...]`` (``make data``).
+``require_real_data()`` checks that the real data set is in place and verified, and otherwise
+raises ``DataMissingError`` naming the file, where it must go, and the two ways to get it there.
+Command line: ``python -m sodata download [NAME ...]`` (``make data``), ``python -m sodata verify``.
 """
+import contextlib
+import errno
 import hashlib
 import http.client
+import json
 import os
 import shutil
+import stat
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from http.cookiejar import CookieJar
 from pathlib import Path, PurePosixPath
 
+from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
 from sodata.datasets import data_dir
 
 MIRROR_ENV = "HW_DATA_MIRROR"
 CHUNK_BYTES = 1 << 20
+READ_BYTES = 1 << 16  # one network read: the .part and the progress bar follow what arrived
+FSYNC_INTERVAL_S = 2.0  # the .part reaches the disk at least this often (a crash keeps it)
+HTML_PAGE_BYTES = 1 << 20  # at most this much of an HTML page is read
 HTTP_TIMEOUT_S = 60
 ATTEMPTS = 3  # tries per download; each one resumes what the previous one received
 RETRY_WAIT_S = 2.0
 USER_AGENT = "so-duplicates-hw/0.1 (+python urllib)"
+GiB = 1 << 30
+# zipfile reads these; Deflate64 (9), PKWARE's implode (6) and the like it cannot.
+READABLE_COMPRESSION = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate",
+                        zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}
+STANDIN_WAY_OUT = ("Without the real data everything runs on the stand-in, which needs no network: "
+                   "HW_DATASET=auto (the default) picks it, `make standin` generates it now.")
 
 
 @dataclass(frozen=True)
@@ -55,7 +77,8 @@ class Asset:
     ``filename`` is its path relative to the cache folder. ``size`` (bytes) and ``sha256`` are
     checked when known. A zip with ``extract`` set has those members (matched by base name, in
     whatever folder of the archive they sit) extracted flat into ``extract_dir``. Assets with
-    ``required=False`` are downloaded only when asked for by name.
+    ``required=False`` are downloaded only when asked for by name. ``max_size`` caps a download
+    whose size is not pinned; ``max_unpacked`` caps the total uncompressed size of a zip.
     """
 
     name: str
@@ -67,10 +90,21 @@ class Asset:
     extract_dir: str | None = None
     required: bool = True
     description: str = ""
+    max_size: int = 4 * GiB
+    max_unpacked: int = 4 * GiB
+
+    @property
+    def size_cap(self) -> int:
+        """The most bytes a download of this asset may hold: its pinned size, else ``max_size``."""
+        return self.size if self.size is not None else self.max_size
 
     def extracted_files(self, root: Path) -> list[Path]:
         """The paths the extracted members end up at under the cache folder ``root``."""
         return [root / self.extract_dir / member for member in self.extract] if self.extract else []
+
+    def used_files(self, root: Path) -> list[Path]:
+        """The files the homework reads: the extracted members, else the file itself."""
+        return self.extracted_files(root) or [root / self.filename]
 
 
 GOOGLE_DRIVE_URL = "https://drive.google.com/uc?export=download&id={id}"
@@ -85,6 +119,9 @@ ASSETS: dict[str, Asset] = {
             # The course never published the zip's size or checksum; the zip's own CRCs are checked.
             extract=("train.tsv", "validation.tsv", "test.tsv"),
             extract_dir="stackoverflow",
+            # Not pinned, so capped generously: the three files hold about 0.5 GB of text.
+            max_size=1 * GiB,
+            max_unpacked=2 * GiB,
             description="StackOverflow duplicate questions (Google Drive)",
         ),
         Asset(
@@ -100,6 +137,8 @@ ASSETS: dict[str, Asset] = {
             url="https://raw.githubusercontent.com/nltk/nltk_data/gh-pages/packages/corpora/stopwords.zip",
             filename="nltk_data/corpora/stopwords.zip",
             required=False,
+            max_size=16 << 20,  # the zip is about 30 kB
+            max_unpacked=64 << 20,
             description="NLTK's stopword lists (optional: the English list ships with hw_utils)",
         ),
     )
@@ -111,7 +150,7 @@ class AssetError(RuntimeError):
 
 
 class DownloadError(AssetError):
-    """The file could not be fetched (network, HTTP status, Google Drive page, mirror)."""
+    """The file could not be fetched (network, HTTP status, web page, size cap, disk, mirror)."""
 
 
 class VerificationError(AssetError):
@@ -119,11 +158,16 @@ class VerificationError(AssetError):
 
 
 class UnsafeArchiveError(AssetError):
-    """An archive member would be written outside the target folder; nothing was extracted."""
+    """An archive member would be written outside the target folder, is a link, is encrypted, is
+    compressed in a way Python cannot read, or unpacks past the cap; nothing was extracted."""
+
+
+class DownloadInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a download; the message says what was kept for the next run to resume."""
 
 
 class DataMissingError(FileNotFoundError):
-    """A data file is not where it must be; the message says how to get it there."""
+    """A data file is not where it must be, or not verified; the message says how to fix it."""
 
 
 def how_to_get(asset: Asset, target: Path) -> str:
@@ -132,89 +176,164 @@ def how_to_get(asset: Asset, target: Path) -> str:
             f"  1. with network access: `make data` (or `python -m sodata download "
             f"{asset.name}`) downloads {asset.filename} from {asset.url};\n"
             f"  2. without: copy {target.name} to {target} yourself, or put it in a folder "
-            f"(a course mirror), set {MIRROR_ENV}=/that/folder and run `make data`.")
+            f"(a course mirror) and set {MIRROR_ENV}=/that/folder; then run `make data`: it "
+            f"checks the file and uses it, downloading nothing.")
 
 
 def require_real_data(root: Path | None = None) -> None:
-    """Raise ``DataMissingError`` unless the real data set (corpus and GoogleNews vectors) is in place."""
+    """Raise ``DataMissingError`` unless the real data set (corpus and GoogleNews vectors) is in
+    place and verified by ``make data`` (a ``stat`` of each file against its marker)."""
     root = data_dir() if root is None else Path(root)
     problems = []
     for asset in (ASSETS["stackoverflow"], ASSETS["googlenews"]):
-        wanted = asset.extracted_files(root) or [root / asset.filename]
-        missing = [path for path in wanted if not path.is_file()]
-        if not missing:
+        if is_verified(asset, root):
             continue
-        names = ", ".join(str(path) for path in missing)
+        wanted = asset.used_files(root)
+        missing = [path for path in wanted if not path.is_file()]
         origin = f" (extracted from {asset.filename})" if asset.extract else ""
-        problems.append(f"Missing: {names}{origin}.\n{how_to_get(asset, root / asset.filename)}")
+        if missing:
+            names = ", ".join(str(path) for path in missing)
+            problems.append(f"Missing: {names}{origin}.\n{how_to_get(asset, root / asset.filename)}")
+        else:
+            names = ", ".join(str(path) for path in wanted)
+            problems.append(
+                f"Not verified: {names}{origin} is there, but `make data` has not checked it, or "
+                f"it changed since (size or modification time differ from "
+                f"{_marker_path(asset, root)}). Run `make data`: it checks the files (size, "
+                f"sha256, zip CRCs), keeps them when sound and fetches again what is not.")
     if problems:
-        raise DataMissingError("The real data is not fully downloaded.\n" + "\n".join(problems)
+        raise DataMissingError("The real data is not fully downloaded and verified.\n"
+                               + "\n".join(problems)
                                + f"\n(The cache folder is {root}; set HW_DATA_DIR to use another.)")
 
 
 def download_all(names: Iterable[str] | None = None, root: Path | None = None,
                  progress: bool = True) -> dict[str, Path]:
-    """Download (and extract) the named assets, by default every required one; name -> path."""
+    """Download (and extract) the named assets, by default every required one; name -> path.
+
+    Every asset is tried, even after one fails; then ``AssetError`` lists the failures.
+    """
     names = [asset.name for asset in ASSETS.values() if asset.required] if names is None else list(names)
     unknown = [name for name in names if name not in ASSETS]
     if unknown:
         raise KeyError(f"unknown asset(s) {', '.join(map(repr, unknown))}: "
                        f"choose among {', '.join(ASSETS)}")
-    paths = {name: download(name, root=root, progress=progress) for name in names}
-    for name, path in paths.items():
-        print(f"{name}: {path}")
+    paths: dict[str, Path] = {}
+    failures: dict[str, Exception] = {}
+    for name in names:
+        try:
+            paths[name] = download(name, root=root, progress=progress)
+        except (AssetError, OSError) as error:
+            failures[name] = error
+            print(f"{name}: FAILED\n{error}\n", file=sys.stderr, flush=True)
+        else:
+            print(f"{name}: ready and verified: {paths[name]}", flush=True)
+    if failures:
+        summary = "; ".join(f"{name} ({type(error).__name__})" for name, error in failures.items())
+        ready = ", ".join(paths) or "none"
+        raise AssetError(f"{len(failures)} of {len(names)} asset(s) failed: {summary}; ready: "
+                         f"{ready}. What to do for each is printed above.\n{STANDIN_WAY_OUT}")
     return paths
 
 
 def download(asset: str | Asset, root: Path | None = None, progress: bool = True) -> Path:
     """Make ``asset`` (a name in ``ASSETS`` or an ``Asset``) available under ``root``; its path.
 
-    The file is taken from the cache when it verifies, else from ``$HW_DATA_MIRROR`` when that is
-    set, else from the network. A zip with members to extract returns the extraction folder (and
-    once they are extracted, the zip itself is no longer needed).
+    A verified asset (see ``is_verified``) is used as it is. Otherwise, holding the asset's lock,
+    a cached file is verified, else the file is taken from ``$HW_DATA_MIRROR`` when that is set,
+    else from the network; then verified, extracted (a zip with members to extract: the
+    extraction folder is returned) and marked verified.
     """
     asset = ASSETS[asset] if isinstance(asset, str) else asset
     root = data_dir() if root is None else Path(root)
-    if asset.extract and all(path.is_file() for path in asset.extracted_files(root)):
-        return root / asset.extract_dir
+    result = root / asset.extract_dir if asset.extract else root / asset.filename
+    if is_verified(asset, root):
+        return result
     target = root / asset.filename
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.is_file():
-        try:
-            verify(asset, target)
-        except VerificationError as error:
-            print(f"{error}\nFetching it again.", file=sys.stderr)
+    with _asset_lock(target):
+        if is_verified(asset, root):  # another process fetched it while we waited
+            return result
+        _marker_path(asset, root).unlink(missing_ok=True)
+        digest = _cached_digest(asset, target)
+        if digest is None:
+            digest = _obtain(asset, target, progress)
+        digests = _extract_members(asset, target, root) if asset.extract else {target: digest}
+        _write_marker(asset, root, digests)
+    return result
+
+
+@contextlib.contextmanager
+def _asset_lock(target: Path) -> Iterator[None]:
+    """Hold the asset's lock file ``.<file>.lock``; say so when another process holds it."""
+    lock = FileLock(target.with_name(f".{target.name}.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        print(f"another process is downloading {target.name} (it holds {lock.lock_file}); "
+              f"waiting for it to finish (Ctrl-C to stop waiting)", file=sys.stderr, flush=True)
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _cached_digest(asset: Asset, target: Path) -> str | None:
+    """The sha256 of a cached ``target`` that verifies; None when absent or set aside."""
     if not target.is_file():
-        part = _part_path(target)
-        mirror = os.environ.get(MIRROR_ENV)
+        return None
+    try:
+        return verify(asset, target)
+    except VerificationError as error:
+        print(f"{error}\nFetching it again.", file=sys.stderr, flush=True)
+        return None
+
+
+def _obtain(asset: Asset, target: Path, progress: bool) -> str:
+    """Copy or download the asset into ``target``, verify it; its sha256."""
+    part = _part_path(target)
+    mirror = os.environ.get(MIRROR_ENV)
+    try:
         if mirror:
             _copy_from_mirror(asset, Path(mirror), part, progress)
         else:
             _fetch(asset, target, progress)
-        part.replace(target)
-        verify(asset, target)
-        if asset.sha256 is None:
-            print(f"{target.name}: sha256 {sha256sum(target)} (not pinned in ASSETS)")
-    if asset.extract:
-        return _extract_members(asset, target, root)
-    return target
+    except KeyboardInterrupt:
+        received = part.stat().st_size if part.exists() else 0
+        if mirror:
+            kept = "run `make data` again to copy it from the mirror again"
+        elif received:
+            kept = (f"the {received:,} bytes received are kept in {part}; run `make data` again "
+                    f"to resume")
+        else:
+            kept = "nothing had arrived; run `make data` again to start it"
+        raise DownloadInterrupted(f"interrupted: {asset.filename} is not complete; {kept}.") from None
+    part.replace(target)
+    digest = verify(asset, target)
+    if asset.sha256 is None:
+        print(f"{target.name}: sha256 {digest} (not pinned in ASSETS)")
+    return digest
 
 
-def verify(asset: Asset, path: Path) -> None:
-    """Check ``path`` against the asset's size, sha256 and (for a zip) CRCs.
+def verify(asset: Asset, path: Path) -> str:
+    """Check ``path`` against the asset's size, sha256 and (for a zip) its members and CRCs; its
+    sha256.
 
     A file that fails is moved to ``<file>.corrupt`` and ``VerificationError`` says why.
     """
-    problem = None
+    digest = problem = None
     size = path.stat().st_size
     if asset.size is not None and size != asset.size:
         problem = f"its size is {size:,} bytes, expected {asset.size:,}"
-    elif asset.sha256 is not None and (digest := sha256sum(path)) != asset.sha256:
-        problem = f"its sha256 is {digest}, expected {asset.sha256}"
-    elif path.suffix == ".zip":
-        problem = _zip_problem(path)
+    else:
+        digest = sha256sum(path)
+        if asset.sha256 is not None and digest != asset.sha256:
+            problem = f"its sha256 is {digest}, expected {asset.sha256}"
+        elif path.suffix == ".zip":
+            problem = _zip_problem(path, asset.max_unpacked)
     if problem is None:
-        return
+        return digest
     corrupt = path.with_name(path.name + ".corrupt")
     path.replace(corrupt)
     mirror = os.environ.get(MIRROR_ENV)
@@ -226,7 +345,7 @@ def verify(asset: Asset, path: Path) -> None:
 
 
 def sha256sum(path: Path) -> str:
-    """The sha256 of a file, read in chunks (a 1.6 GB file takes a few seconds)."""
+    """The sha256 of a file, read in chunks (about 1.3 s per GB)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
@@ -234,56 +353,192 @@ def sha256sum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _zip_problem(path: Path) -> str | None:
-    """Why ``path`` is not a sound zip (unreadable, or a member failing its CRC), or None."""
+# The verified marker -----------------------------------------------------------------------------
+
+def _marker_path(asset: Asset, root: Path) -> Path:
+    return root / f".{asset.name}.verified.json"
+
+
+def _write_marker(asset: Asset, root: Path, digests: dict[Path, str]) -> None:
+    """Record each used file's size, modification time and sha256 (written atomically)."""
+    files = {}
+    for path in asset.used_files(root):
+        info = path.stat()
+        files[path.relative_to(root).as_posix()] = {
+            "size": info.st_size, "mtime_ns": info.st_mtime_ns, "sha256": digests[path]}
+    marker = _marker_path(asset, root)
+    part = marker.with_name(marker.name + ".part")
+    part.write_text(json.dumps({"asset": asset.name, "url": asset.url, "files": files}, indent=2)
+                    + "\n", encoding="utf-8")
+    part.replace(marker)
+
+
+def _read_marker(asset: Asset, root: Path) -> dict[str, dict] | None:
+    """The marker's files when it covers exactly the asset's used files (and its pinned sha256)."""
+    try:
+        files = json.loads(_marker_path(asset, root).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    used = {path.relative_to(root).as_posix() for path in asset.used_files(root)}
+    if not isinstance(files, dict) or set(files) != used:
+        return None
+    if asset.sha256 is not None and not asset.extract and files[asset.filename].get("sha256") != asset.sha256:
+        return None
+    return files
+
+
+def is_verified(asset: Asset, root: Path | None = None) -> bool:
+    """Whether the asset's files are the ones ``make data`` verified: same size and modification
+    time as recorded in its marker (a ``stat`` per file; ``check_verified`` reads them)."""
+    root = data_dir() if root is None else Path(root)
+    files = _read_marker(asset, root)
+    if files is None:
+        return False
+    for name, record in files.items():
+        try:
+            info = (root / name).stat()
+        except OSError:
+            return False
+        if (info.st_size, info.st_mtime_ns) != (record.get("size"), record.get("mtime_ns")):
+            return False
+    return True
+
+
+def check_verified(asset: Asset, root: Path | None = None) -> str | None:
+    """Hash the asset's files against its marker: None when they match, else what is wrong."""
+    root = data_dir() if root is None else Path(root)
+    files = _read_marker(asset, root)
+    if files is None:
+        return f"not verified: no valid marker {_marker_path(asset, root)}; run `make data`"
+    for name, record in files.items():
+        path = root / name
+        if not path.is_file():
+            return f"{path} is missing; run `make data`"
+        if (digest := sha256sum(path)) != record.get("sha256"):
+            return (f"{path} changed since `make data` verified it (sha256 {digest}, recorded "
+                    f"{record.get('sha256')}); delete it and run `make data`")
+    return None
+
+
+# Zips ----------------------------------------------------------------------------------------------
+
+def _zip_problem(path: Path, max_unpacked: int) -> str | None:
+    """Why ``path`` is not a sound zip (unreadable, a refused member, over the unpacked cap, or
+    a member failing its CRC check), or None."""
     try:
         with zipfile.ZipFile(path) as archive:
-            bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError) as error:
-        return f"it is not a readable zip ({error})"
+            problem = _archive_problem(archive.infolist(), max_unpacked)
+            bad = None if problem else archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError,
+            NotImplementedError) as error:
+        return f"it is not a readable zip ({type(error).__name__}: {error})"
+    if problem:
+        return problem
     return None if bad is None else f"member {bad!r} fails its CRC check"
 
 
-def safe_extract(archive_path: Path, dest: Path, members: Iterable[str] | None = None) -> list[Path]:
+def _archive_problem(infos: list[zipfile.ZipInfo], max_unpacked: int) -> str | None:
+    """Why these members must not be extracted: a path leaving the folder, a link, encryption, a
+    compression zipfile cannot read, or more than ``max_unpacked`` bytes in all; None when they
+    may be."""
+    for info in infos:
+        method = info.compress_type
+        if not _is_safe_member(info.filename, Path("/extract-here")):
+            return f"member {info.filename!r} would be written outside the folder it is extracted to"
+        if stat.S_ISLNK(info.external_attr >> 16):
+            return f"member {info.filename!r} is a symbolic link, which is never extracted"
+        if info.flag_bits & 0x1:
+            return f"member {info.filename!r} is encrypted (password-protected)"
+        if method not in READABLE_COMPRESSION:
+            return (f"member {info.filename!r} uses compression method {method} "
+                    f"({zipfile.compressor_names.get(method, 'unknown')}), which Python's zipfile "
+                    f"cannot read (it reads {', '.join(READABLE_COMPRESSION.values())})")
+    total = sum(info.file_size for info in infos)
+    if total > max_unpacked:
+        return (f"its members unpack to {total:,} bytes, more than the {max_unpacked:,} allowed "
+                f"(a zip bomb, or not the expected archive)")
+    return None
+
+
+def safe_extract(archive_path: Path, dest: Path, members: Iterable[str] | None = None,
+                 max_unpacked: int = 4 * GiB) -> list[Path]:
     """Extract a zip into ``dest`` without ever writing outside it; the written paths.
 
-    Every member name is checked first: an absolute path, a drive letter or a ``..`` component
-    raises ``UnsafeArchiveError`` and nothing is extracted. With ``members`` (base names), only
-    those are extracted, flat into ``dest``, wherever they sit in the archive; each must be there.
+    Every member is checked first: an absolute path, a drive letter or a ``..`` component, a
+    symbolic link, an encrypted member, a compression zipfile cannot read, or more than
+    ``max_unpacked`` bytes in all raise ``UnsafeArchiveError`` and nothing is extracted. With
+    ``members`` (base names), only those are extracted, flat into ``dest``, wherever they sit in
+    the archive; each must be there.
     """
+    return list(_safe_extract(archive_path, dest, members, max_unpacked))
+
+
+def _safe_extract(archive_path: Path, dest: Path, members: Iterable[str] | None,
+                  max_unpacked: int) -> dict[Path, str]:
+    """``safe_extract``, returning each written path's sha256."""
     dest = Path(dest).resolve()
     with zipfile.ZipFile(archive_path) as archive:
         infos = archive.infolist()
         unsafe = [info.filename for info in infos if not _is_safe_member(info.filename, dest)]
-        if unsafe:
+        refused = (f"member(s) that would be written outside {dest}: {', '.join(map(repr, unsafe))}"
+                   if unsafe else _archive_problem(infos, max_unpacked))
+        if refused:
             raise UnsafeArchiveError(
-                f"{archive_path} holds member(s) that would be written outside {dest}: "
-                f"{', '.join(map(repr, unsafe))}. Nothing was extracted; the archive is not the "
+                f"{archive_path} holds {refused}. Nothing was extracted; the archive is not the "
                 f"expected one: delete it and download it again.")
-        files = [info for info in infos if not info.is_dir()
-                 and PurePosixPath(info.filename).parts[0] != "__MACOSX"]
-        if members is None:
-            chosen = [(info, dest / info.filename) for info in files]
-        else:
-            by_name: dict[str, list[zipfile.ZipInfo]] = {}
-            for info in files:
-                by_name.setdefault(PurePosixPath(info.filename).name, []).append(info)
-            unclear = [name for name in members if len(by_name.get(name, ())) != 1]
-            if unclear:
-                raise VerificationError(
-                    f"{archive_path} should hold exactly one each of {', '.join(unclear)}, but it "
-                    f"holds {', '.join(info.filename for info in files) or 'nothing'}: it is not "
-                    f"the expected archive; delete it and download it again.")
-            chosen = [(by_name[name][0], dest / name) for name in members]
-        written = []
+        chosen = _chosen_members(archive_path, infos, dest, members)
+        budget = max_unpacked
+        written = {}
         for info, out in chosen:
             out.parent.mkdir(parents=True, exist_ok=True)
-            part = out.with_name(out.name + ".part")
-            with archive.open(info) as source, open(part, "wb") as sink:
-                shutil.copyfileobj(source, sink, CHUNK_BYTES)
-            part.replace(out)
-            written.append(out)
+            written[out] = _extract_one(archive, info, out, budget, archive_path)
+            budget -= out.stat().st_size
     return written
+
+
+def _chosen_members(archive_path: Path, infos: list[zipfile.ZipInfo], dest: Path,
+                    members: Iterable[str] | None) -> list[tuple[zipfile.ZipInfo, Path]]:
+    """The (member, output path) pairs to extract."""
+    files = [info for info in infos if not info.is_dir()
+             and PurePosixPath(info.filename).parts[0] != "__MACOSX"]
+    if members is None:
+        return [(info, dest / info.filename) for info in files]
+    by_name: dict[str, list[zipfile.ZipInfo]] = {}
+    for info in files:
+        by_name.setdefault(PurePosixPath(info.filename).name, []).append(info)
+    members = list(members)
+    unclear = [name for name in members if len(by_name.get(name, ())) != 1]
+    if unclear:
+        raise VerificationError(
+            f"{archive_path} should hold exactly one each of {', '.join(unclear)}, but it "
+            f"holds {', '.join(info.filename for info in files) or 'nothing'}: it is not "
+            f"the expected archive; delete it and download it again.")
+    return [(by_name[name][0], dest / name) for name in members]
+
+
+def _extract_one(archive: zipfile.ZipFile, info: zipfile.ZipInfo, out: Path, budget: int,
+                 archive_path: Path) -> str:
+    """Write one member to ``out`` through ``<out>.part``, stopping past ``budget`` bytes; its
+    sha256. zipfile stops at the member's declared size, so this guards against a wrong one."""
+    digest = hashlib.sha256()
+    part = out.with_name(out.name + ".part")
+    written = 0
+    try:
+        with archive.open(info) as source, open(part, "wb") as sink:
+            while chunk := source.read(CHUNK_BYTES):
+                written += len(chunk)
+                if written > budget:
+                    raise UnsafeArchiveError(
+                        f"{archive_path}: member {info.filename!r} unpacks past the "
+                        f"{budget:,} bytes left of the cap (a zip bomb?); extraction stopped, "
+                        f"nothing of it kept: delete the archive and download it again.")
+                digest.update(chunk)
+                sink.write(chunk)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    part.replace(out)
+    return digest.hexdigest()
 
 
 def _is_safe_member(name: str, dest: Path) -> bool:
@@ -295,14 +550,23 @@ def _is_safe_member(name: str, dest: Path) -> bool:
     return (dest / normalised).resolve().is_relative_to(dest)
 
 
-def _extract_members(asset: Asset, archive_path: Path, root: Path) -> Path:
-    """Extract the asset's members into ``root/extract_dir`` unless they are already there."""
+def _extract_members(asset: Asset, archive_path: Path, root: Path) -> dict[Path, str]:
+    """Extract the asset's members into ``root/extract_dir``; each written path's sha256."""
     out_dir = root / asset.extract_dir
-    if not all(path.is_file() for path in asset.extracted_files(root)):
-        written = safe_extract(archive_path, out_dir, asset.extract)
-        print(f"extracted {', '.join(path.name for path in written)} into {out_dir}")
-    return out_dir
+    free = shutil.disk_usage(root).free
+    with zipfile.ZipFile(archive_path) as archive:
+        needed = sum(info.file_size for info in archive.infolist()
+                     if PurePosixPath(info.filename).name in asset.extract)
+    if needed > free:
+        raise DownloadError(f"extracting {asset.filename} needs {needed:,} bytes in {root}, only "
+                            f"{free:,} are free: free some space (or set HW_DATA_DIR to a folder "
+                            f"on a larger disk) and run `make data` again.")
+    written = _safe_extract(archive_path, out_dir, asset.extract, asset.max_unpacked)
+    print(f"extracted {', '.join(path.name for path in written)} into {out_dir}")
+    return written
 
+
+# Fetching ----------------------------------------------------------------------------------------
 
 def _part_path(target: Path) -> Path:
     """Where the download of ``target`` accumulates until it is complete."""
@@ -317,11 +581,26 @@ def _copy_from_mirror(asset: Asset, mirror: Path, part: Path, progress: bool) ->
         raise DownloadError(f"${MIRROR_ENV} is set to {mirror}, but {source} does not exist. Put "
                             f"{name} into that folder, or unset {MIRROR_ENV} to download it "
                             f"from {asset.url}.")
+    size = source.stat().st_size
+    if size > asset.size_cap:
+        raise DownloadError(f"{source} holds {size:,} bytes, more than the {asset.size_cap:,} "
+                            f"expected of {name}: it is another file; nothing was copied. Put the "
+                            f"right {name} into {mirror}, or unset {MIRROR_ENV}.")
+    _check_free_space(asset, part, size)
     with open(source, "rb") as reader, open(part, "wb") as writer, _progress_bar(
-            name, source.stat().st_size, 0, progress) as bar:
+            name, size, 0, progress) as bar:
         while chunk := reader.read(CHUNK_BYTES):
             writer.write(chunk)
             bar.update(len(chunk))
+
+
+def _check_free_space(asset: Asset, part: Path, needed: int) -> None:
+    """``DownloadError`` when the disk holding ``part`` has less than ``needed`` bytes free."""
+    free = shutil.disk_usage(part.parent).free
+    if needed > free:
+        raise DownloadError(f"{asset.filename} needs {needed:,} more bytes in {part.parent}, only "
+                            f"{free:,} are free: free some space (or set HW_DATA_DIR to a folder "
+                            f"on a larger disk) and run `make data` again.")
 
 
 def _progress_bar(name: str, total: int | None, initial: int, progress: bool) -> tqdm:
@@ -359,10 +638,10 @@ def _fetch_once(asset: Asset, target: Path, progress: bool) -> None:
         response = _open(opener, asset, url, target)
         with response:
             if "text/html" in response.headers.get("Content-Type", ""):
-                page = response.read().decode("utf-8", errors="replace")
+                page = response.read(HTML_PAGE_BYTES).decode("utf-8", errors="replace")
                 url = _confirmation_url(asset, target, page, response.geturl(), opener)
                 continue
-            _save_body(response, part, progress)
+            _save_body(response, part, asset, progress)
             return
     raise DownloadError(f"{asset.url} kept answering with web pages instead of "
                         f"{asset.filename}.\n{how_to_get(asset, target)}")
@@ -395,11 +674,15 @@ def _open(opener: urllib.request.OpenerDirector, asset: Asset, url: str,
                             f"{how_to_get(asset, target)}") from error
 
 
-def _save_body(response: http.client.HTTPResponse, part: Path, progress: bool) -> None:
+def _save_body(response: http.client.HTTPResponse, part: Path, asset: Asset,
+               progress: bool) -> None:
     """Write the response body into ``part``: appended after a 206, from scratch after a 200.
 
-    Raises ``http.client.IncompleteRead`` when the connection closes before ``Content-Length``
-    and ``ConnectionError`` (after deleting ``part``) when a 206 starts at the wrong byte.
+    Each read is written and flushed at once (``os.fsync`` every ``FSYNC_INTERVAL_S``), so an
+    interruption keeps what arrived. Raises ``http.client.IncompleteRead`` when the connection
+    closes before ``Content-Length``, ``ConnectionError`` (after deleting ``part``) when a 206
+    starts at the wrong byte, and ``DownloadError`` past the asset's size cap (deleting ``part``)
+    or when the disk is full (keeping it).
     """
     offset = part.stat().st_size if part.exists() else 0
     resumed = response.status == 206
@@ -410,14 +693,53 @@ def _save_body(response: http.client.HTTPResponse, part: Path, progress: bool) -
     if not resumed:
         offset = 0  # the server ignored the Range request and sends the whole file
     length = response.headers.get("Content-Length")
-    total = offset + int(length) if length is not None else None
+    total = offset + int(length) if length is not None and length.isdigit() else None
+    if total is not None and total > asset.size_cap:
+        part.unlink(missing_ok=True)
+        raise _over_cap(asset, response.geturl(), f"announces {total:,} bytes", part)
+    if total is not None:
+        _check_free_space(asset, part, total - offset)
+    read = getattr(response, "read1", response.read)
+    received = offset
     with open(part, "ab" if resumed else "wb") as sink, _progress_bar(
             part.name.removesuffix(".part"), total, offset, progress) as bar:
-        while chunk := response.read(CHUNK_BYTES):
-            sink.write(chunk)
+        synced = time.monotonic()
+        while chunk := read(READ_BYTES):
+            received += len(chunk)
+            if received > asset.size_cap:
+                break
+            _write_chunk(sink, chunk, part, asset)
+            if time.monotonic() - synced > FSYNC_INTERVAL_S:
+                os.fsync(sink.fileno())
+                synced = time.monotonic()
             bar.update(len(chunk))
+    if received > asset.size_cap:
+        part.unlink()
+        raise _over_cap(asset, response.geturl(), f"sent more than {asset.size_cap:,} bytes", part)
     if total is not None and part.stat().st_size < total:
         raise http.client.IncompleteRead(b"", total - part.stat().st_size)
+
+
+def _write_chunk(sink, chunk: bytes, part: Path, asset: Asset) -> None:
+    """Write and flush ``chunk``; a full disk becomes a ``DownloadError`` that keeps ``part``."""
+    try:
+        sink.write(chunk)
+        sink.flush()
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        raise DownloadError(f"the disk holding {part.parent} is full: {asset.filename} needs "
+                            f"{asset.size_cap:,} bytes. What arrived is kept in {part}; free some "
+                            f"space (or set HW_DATA_DIR to a folder on a larger disk) and run "
+                            f"`make data` again to resume.") from None
+
+
+def _over_cap(asset: Asset, url: str, what: str, part: Path) -> DownloadError:
+    pinned = "its pinned size" if asset.size is not None else "the cap for it"
+    return DownloadError(
+        f"{url} {what} for {asset.filename}, more than {pinned} ({asset.size_cap:,} bytes): it "
+        f"is not the expected file. The download was stopped and nothing of it kept.\n"
+        f"{how_to_get(asset, part.with_name(part.name.removesuffix('.part')))}")
 
 
 def _range_start(response: http.client.HTTPResponse) -> int | None:
@@ -429,7 +751,7 @@ def _range_start(response: http.client.HTTPResponse) -> int | None:
 
 
 class _ConfirmationPage(HTMLParser):
-    """Collects what Google Drive's "can't scan for viruses" page offers to go on.
+    """Collects what Google Drive's "can't scan for viruses" page offers to go on, and the title.
 
     Newer pages hold a form (action ``https://drive.usercontent.google.com/download`` and hidden
     inputs ``id``, ``export``, ``confirm``, ``uuid``); older ones a link with ``confirm=TOKEN``.
@@ -439,15 +761,28 @@ class _ConfirmationPage(HTMLParser):
         super().__init__()
         self.forms: list[tuple[str, dict[str, str]]] = []
         self.links: list[str] = []
+        self.title = ""
+        self._in_title = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {key: value or "" for key, value in attrs}
+        self._in_title = tag == "title"
         if tag == "form":
             self.forms.append((attributes.get("action", ""), {}))
         elif tag == "input" and self.forms and attributes.get("name"):
             self.forms[-1][1][attributes["name"]] = attributes.get("value", "")
         elif tag == "a" and "confirm=" in attributes.get("href", ""):
             self.links.append(attributes["href"])
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+
+
+GOOGLE_HOSTS = ("drive.google.com", "drive.usercontent.google.com", "docs.google.com")
 
 
 def _confirmation_url(asset: Asset, target: Path, page: str, page_url: str,
@@ -466,9 +801,22 @@ def _confirmation_url(asset: Asset, target: Path, page: str, page_url: str,
     if cookies:
         query = urllib.parse.urlencode({"confirm": cookies[0].value})
         return f"{page_url}{'&' if '?' in page_url else '?'}{query}"
-    raise DownloadError(
-        f"{page_url} answered with a web page instead of {asset.filename}, and the page offers no "
-        f"way to confirm the download: Google Drive does this when the file's download quota is "
-        f"exceeded (try again in a day) or the file is no longer shared. Download it by hand in "
-        f"a browser from {asset.url} and copy it to {target}, or set {MIRROR_ENV} to a folder "
-        f"holding it and run `make data`.")
+    raise DownloadError(_page_problem(asset, target, page, page_url, parser.title))
+
+
+def _page_problem(asset: Asset, target: Path, page: str, page_url: str, title: str) -> str:
+    """What a web page answered instead of the file means, and what to do."""
+    title = " ".join(title.split())
+    shown = f"titled {title[:100]!r}" if title else f"starting {' '.join(page.split())[:100]!r}"
+    manual = (f"Download it by hand in a browser from {asset.url} and copy it to {target}, or set "
+              f"{MIRROR_ENV} to a folder holding it and run `make data`.")
+    host = urllib.parse.urlsplit(page_url).hostname or ""
+    if host in GOOGLE_HOSTS or "google drive" in title.lower():
+        return (f"{page_url} answered with a Google Drive web page ({shown}) instead of "
+                f"{asset.filename}, and the page offers no way to confirm the download: Google "
+                f"Drive does this when the file's download quota is exceeded (try again in a day) "
+                f"or the file is no longer shared. {manual}")
+    return (f"{page_url} answered with a web page ({shown}) instead of {asset.filename}: the "
+            f"server ({host}) sends an HTML page, not the file, e.g. an error or login page, a "
+            f"network's sign-in (captive) portal, or the file has moved. Open {page_url} in a "
+            f"browser to see the page. {manual}")

@@ -44,7 +44,8 @@ def standin_root(scale: str, seed: int = 0) -> Path:
 
 
 def real_data_present() -> bool:
-    """Whether every file of the real data set is in the cache folder."""
+    """Whether every file of the real data set is in the cache folder as `make data` verified it
+    (a ``stat`` per file against the marker; a truncated or changed file does not count)."""
     from sodata.assets import DataMissingError, require_real_data
 
     try:
@@ -55,7 +56,8 @@ def real_data_present() -> bool:
 
 
 def resolve_dataset_name(name: str | None = None) -> str:
-    """``name``, else ``$HW_DATASET``, else ``auto``; ``auto`` is ``real`` when downloaded, else ``sample``."""
+    """``name``, else ``$HW_DATASET``, else ``auto``; ``auto`` is ``real`` when downloaded and
+    verified by ``make data``, else ``sample``."""
     name = (name or os.environ.get("HW_DATASET") or "auto").strip().lower()
     if name == "auto":
         return "real" if real_data_present() else "sample"
@@ -69,8 +71,9 @@ def get_dataset(name: str | None = None, seed: int = 0, generate: bool = True) -
     """The data set called ``name`` (see ``resolve_dataset_name``).
 
     A stand-in scale that is not on disk yet is generated (``generate=True``), which takes
-    seconds for ``tiny`` and about a minute for ``sample``. The real data must have been
-    downloaded (``make data``); otherwise the error says how.
+    seconds for ``tiny`` and about a minute for ``sample``; one on disk is reused when its files
+    match its manifest's sha256. The real data must have been downloaded and verified
+    (``make data``); otherwise the error says how.
     """
     name = resolve_dataset_name(name)
     if name == "real":

@@ -1,15 +1,20 @@
-"""Readers for the corpus files (UTF-8, tab-separated, one row a line).
+r"""Readers for the corpus files (UTF-8, tab-separated, one row a line).
 
 ``read_corpus`` reads any such file as it is; ``read_validation`` also checks the shape of the
 validation and test files (question, duplicate, then negatives: at least 3 fields a row).
-Windows line endings, a byte-order mark and a final newline are accepted. A malformed file raises
-``CorpusFormatError`` naming the file and the 1-based line.
+Windows line endings, a byte-order mark and a final newline are accepted. A file with no ``\n`` in
+its first megabyte but a ``\r`` (old Mac line endings, Excel's "CSV for Mac") is read as one row
+per ``\r``-ended line; in any other file a lone ``\r`` is data inside a field, never a row break, as
+``\n`` is the format's line ending. A malformed file raises ``CorpusFormatError`` naming the file and
+the 1-based line.
 """
 import codecs
 import contextlib
 import gc
 from collections.abc import Iterator
 from pathlib import Path
+
+PROBE_BYTES = 1 << 20
 
 
 class CorpusFormatError(ValueError):
@@ -25,11 +30,19 @@ class CorpusFormatError(ValueError):
 
 def read_corpus(path: str | Path) -> list[list[str]]:
     """Read a tab-separated corpus: one list of fields per line (1M lines take 1-2 seconds)."""
+    ending = _line_ending(path)
     try:
-        with open(path, encoding="utf-8-sig", newline="\n") as handle, _gc_paused():
+        with open(path, encoding="utf-8-sig", newline=ending) as handle, _gc_paused():
             return [line.rstrip("\r\n").split("\t") for line in handle]
     except UnicodeDecodeError:
-        raise _not_utf8_error(path) from None
+        raise _not_utf8_error(path, ending) from None
+
+
+def _line_ending(path: str | Path) -> str:
+    r"""``"\r"`` for a file whose first megabyte holds a ``\r`` and no ``\n``, else ``"\n"``."""
+    with open(path, "rb") as handle:
+        head = handle.read(PROBE_BYTES)
+    return "\r" if b"\r" in head and b"\n" not in head else "\n"
 
 
 @contextlib.contextmanager
@@ -45,14 +58,14 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _not_utf8_error(path: str | Path) -> CorpusFormatError:
+def _not_utf8_error(path: str | Path, ending: str = "\n") -> CorpusFormatError:
     """The error for a file that is not UTF-8, naming the line of the first undecodable byte."""
     raw = Path(path).read_bytes()
     try:
         raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         start = error.start + (len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0)
-        line = raw.count(b"\n", 0, start) + 1
+        line = raw.count(ending.encode(), 0, start) + 1
         return CorpusFormatError(path, line, f"not UTF-8 text (byte {raw[start]:#04x}); save the "
                                              "file as UTF-8")
     return CorpusFormatError(path, 1, "not UTF-8 text; save the file as UTF-8")

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from tools.bonus.early_fusion import EarlyFusionModel, FusionReranker, InBatchPairLoss
-from tools.bonus.ranking import ModelEmbedder, PairScorer
+from tools.bonus.ranking import ModelEmbedder, evaluate
 from hw_utils.dssm import get_ids_and_offsets
 
 QUESTIONS = [[1, 2, 3], [4, 5], [6], [7, 8, 9, 1]]
@@ -59,7 +59,8 @@ def test_empty_inputs():
     model = _model()
     vectors = model(*get_ids_and_offsets([[], [1]]))
     assert torch.all(vectors[0] == 0)
-    assert model(*get_ids_and_offsets([])).shape == (0, 8)
+    no_ids = torch.zeros(0, dtype=torch.long)
+    assert model(no_ids, no_ids).shape == (0, 8)
     assert InBatchPairLoss(model.score_matrix)(torch.zeros(0, 8), torch.zeros(0, 8)).item() == 0
     reranker = FusionReranker(model, lambda text: [], lambda texts: np.zeros((len(texts), 8)))
     assert reranker.hard_negatives([]).shape == (0,)
@@ -78,12 +79,12 @@ def test_reranking_with_an_untrained_head_keeps_the_base_ranking():
     base = ModelEmbedder(model, _tokenize)
     base_counts = [
         int(np.count_nonzero(scores[1:] > scores[0])) for scores in
-        ((base.embed_many(sample[1:], True) * base.embed_many(sample[:1], True)).sum(1)
+        ((base.embed(sample[1:]) * base.embed(sample[:1])).sum(1)
          for sample in samples)]
-    reranker = FusionReranker(model, _tokenize, lambda texts: base.embed_many(texts), top_n=2)
+    reranker = FusionReranker(model, _tokenize, base.embed, top_n=2)
     assert reranker.hard_negatives(samples).tolist() == base_counts
-    assert PairScorer([1, 3], reranker)(samples) == {
-        1: np.mean(np.array(base_counts) < 1), 3: np.mean(np.array(base_counts) < 3)}
+    assert evaluate(reranker.hard_negatives(samples), ks=(1, 3))["hits@3"] == \
+        np.mean(np.array(base_counts) < 3)
 
 
 def test_reranking_only_reorders_the_top_n():
@@ -95,6 +96,6 @@ def test_reranking_only_reorders_the_top_n():
     model = Reversed(10, 8, hidden_dim=4)
     base = ModelEmbedder(model, _tokenize)
     sample = ["a b", "a b", "a b c", "a", "h i"]  # base: the duplicate is first (0 hard)
-    reranker = FusionReranker(model, _tokenize, lambda texts: base.embed_many(texts), top_n=3)
+    reranker = FusionReranker(model, _tokenize, base.embed, top_n=3)
     # the top 3 are reversed: the duplicate drops below the two other top candidates only
     assert reranker.hard_negatives([sample]).tolist() == [2]

@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from tools.bonus.full_dssm import NgramFeaturizer
+from tools.bonus.full_dssm import NgramFeaturizer, SparseBagModel
 from hw_utils.dssm import DssmLikeModel, NTExentLoss, QuestionDuplicatesDataset, collate_fn
 
 TEXTS = ["convert string to int", "convert int to string", "parse json python",
@@ -39,14 +39,16 @@ def test_empty_inputs():
     assert NgramFeaturizer([]).vocab_size == 0
 
 
-def test_part3_model_trains_on_the_features():
+@pytest.mark.parametrize("sparse", [False, True])
+def test_part3_model_trains_on_the_features(sparse):
     torch.manual_seed(0)
     featurizer = NgramFeaturizer(TEXTS, min_count=1)
     pairs = list(zip(TEXTS[:5], TEXTS[5:]))
     loader = DataLoader(QuestionDuplicatesDataset(pairs, featurizer), batch_size=5,
                         collate_fn=collate_fn)
-    model = DssmLikeModel(featurizer.vocab_size, 16, sparse=False)
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    model = (SparseBagModel if sparse else DssmLikeModel)(featurizer.vocab_size, 16)
+    optimizer = (torch.optim.SparseAdam if sparse else torch.optim.Adam)(model.parameters(),
+                                                                         lr=0.05)
     criterion = NTExentLoss(alpha=0.1)
     (q_ids, q_offsets), (d_ids, d_offsets) = next(iter(loader))
     assert model(q_ids, q_offsets).shape == (5, 16)
@@ -58,3 +60,14 @@ def test_part3_model_trains_on_the_features():
         optimizer.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0]
+
+
+def test_sparse_bag_model_is_part3_s_model_with_sparse_gradients():
+    torch.manual_seed(0)
+    model = SparseBagModel(10, 4)
+    dense = DssmLikeModel(10, 4)
+    dense.load_state_dict(model.state_dict())
+    ids, offsets = torch.tensor([1, 2, 3]), torch.tensor([0, 2])
+    torch.testing.assert_close(model(ids, offsets), dense(ids, offsets))
+    model(ids, offsets).sum().backward()
+    assert model.embeddings.weight.grad.is_sparse

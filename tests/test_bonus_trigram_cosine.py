@@ -4,7 +4,9 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
+from hw_utils import recipes
 from tools.bonus.trigram_cosine import CosineLoss, rescale
+from tools.pipeline import infer_vectors, train_trigram_model
 from hw_utils.trigram import (Trainer, TrainTrigramDataset, TrigramModel, TrigramTokenizer,
                               collate_fn)
 
@@ -46,3 +48,16 @@ def test_rescale():
     vectors = np.array([[3.0, 4.0], [0.0, 0.0]])
     np.testing.assert_allclose(rescale(vectors, 2.0), [[1.2, 1.6], [0.0, 0.0]], rtol=1e-6)
     assert rescale(np.zeros((0, 3)), 1.0).shape == (0, 3)
+
+
+def test_part2_s_flow_trains_on_cosine_from_zero_vectors():
+    """``train_trigram_model`` starts from zero vectors: the cosine must still move them."""
+    rng = np.random.default_rng(0)
+    vectors = {word: rng.normal(size=8).astype(np.float32) for word in WORDS}
+    tokenizer, model, losses = train_trigram_model(WORDS, vectors, recipes.Training(5, 1e-2, 20),
+                                                   CosineLoss())
+    assert losses[0] == pytest.approx(1.0, abs=0.2) and losses[-1] < 0.5 * losses[0]
+    predicted = infer_vectors(model, WORDS, tokenizer)
+    cosines = [p @ vectors[w] / np.linalg.norm(p) / np.linalg.norm(vectors[w])
+               for p, w in zip(predicted, WORDS)]
+    assert np.mean(cosines) > 0.5

@@ -249,8 +249,10 @@ def test_a_wrong_checksum_quarantines_the_file(server, tmp_path):
 
 
 def test_a_wrong_size_quarantines_the_file(server, tmp_path):
-    with pytest.raises(VerificationError, match=f"{len(PAYLOAD):,} bytes, expected 12"):
-        download(_asset(f"{server.base}/files/payload.bin", size=12), root=tmp_path, progress=False)
+    expected = len(PAYLOAD) + 12
+    with pytest.raises(VerificationError, match=f"{len(PAYLOAD):,} bytes, expected {expected:,}"):
+        download(_asset(f"{server.base}/files/payload.bin", size=expected), root=tmp_path,
+                 progress=False)
     assert (tmp_path / "payload.bin.corrupt").exists() and not (tmp_path / "payload.bin").exists()
 
 
@@ -400,16 +402,18 @@ def test_require_real_data_names_missing_files_and_the_two_ways(tmp_path, monkey
     assert f"{assets.MIRROR_ENV}=" in message
 
 
-def test_require_real_data_passes_when_everything_is_in_place(tmp_path, monkeypatch):
+def test_require_real_data_refuses_files_placed_but_never_verified(tmp_path, monkeypatch):
     monkeypatch.setenv("HW_DATA_DIR", str(tmp_path))
     (tmp_path / "stackoverflow").mkdir()
     for name in ("train.tsv", "validation.tsv", "test.tsv"):
         (tmp_path / "stackoverflow" / name).write_text("q\td\tn\n")
+    (tmp_path / "GoogleNews-vectors-negative300.bin.gz").write_bytes(b"")
     with pytest.raises(DataMissingError) as caught:
         require_real_data()
-    assert "validation.tsv" not in str(caught.value)
-    (tmp_path / "GoogleNews-vectors-negative300.bin.gz").write_bytes(b"")
-    require_real_data()
+    message = str(caught.value)
+    assert "Missing" not in message and message.count("Not verified") == 2
+    assert str(tmp_path / "GoogleNews-vectors-negative300.bin.gz") in message
+    assert "Run `make data`" in message
 
 
 def test_get_dataset_real_without_data_raises_the_same_error(tmp_path, monkeypatch):
@@ -434,7 +438,9 @@ def test_the_command_line_reports_errors_without_a_traceback(tmp_path, monkeypat
     monkeypatch.setattr(assets, "ASSETS", {"payload": _asset(_closed_port_url())})
     assert data_cli(["download"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: cannot reach") and "make data" in err
+    assert err.startswith("payload: FAILED\ncannot reach") and "make data" in err
+    assert "error: 1 of 1 asset(s) failed: payload (DownloadError)" in err
+    assert "Traceback" not in err and "stand-in, which needs no network" in err
     assert data_cli(["download", "nope"]) == 1
     assert "unknown asset(s) 'nope'" in capsys.readouterr().err
     mirror = tmp_path / "mirror"

@@ -22,6 +22,8 @@ def test_quick_demo_on_tiny(tmp_path, capsys):
     assert [result["name"] for result in saved["results"]] == [name for name, _, _ in METHODS]
     for result in saved["results"]:
         assert 0 <= result["metrics"]["hits@1"] <= result["metrics"]["hits@500"] <= 1
+        if result["extends"] == METHODS[3][0] and "Bonus 3" not in result["name"]:
+            assert result["notes"]["eval_loss"] > 0  # Part 3's Trainer with its 'eval' loader
 
 
 def test_a_failing_step_fails_the_demo(tmp_path, monkeypatch, capsys):
@@ -42,3 +44,13 @@ def test_a_failing_step_fails_the_demo(tmp_path, monkeypatch, capsys):
     assert "demo FAILED at step 'Part 2: + trigram OOV (MSE)'" in captured.err
     assert "part 2 is broken" in captured.err
     assert not (tmp_path / "results.json").exists()
+
+
+def test_methods_built_on_part3_need_it_first(tmp_path):
+    from sodata import get_dataset
+    from tools.bonus.comparison import Comparison, Settings
+
+    comparison = Comparison(get_dataset("tiny"), Settings.quick(), workdir=tmp_path)
+    for method in ("run_mlp_head", "run_early_fusion"):
+        with pytest.raises(RuntimeError, match="run run_part3 first"):
+            getattr(comparison, method)()

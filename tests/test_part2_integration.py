@@ -1,72 +1,59 @@
-"""Part 2 end to end on the tiny stand-in: the notebook's flow and the graded checks."""
+"""Part 2 end to end on the tiny stand-in: the notebook's flow through ``tools.pipeline``."""
+import dataclasses
+
 import numpy as np
 import pytest
 
-from sodata import get_dataset
+from hw_utils import recipes
 from hw_utils.embedding import Embedder
+from hw_utils.ranking import FastScorer
 from hw_utils.scoring import Scorer
-from hw_utils.trigram import build_oov_embeddings
-from tests import TaskTests
-from tests.task_tests.base import GroundTruth
-from tools.grading import part2
-
-EPOCHS = 10  # enough to move off the zero vectors; the notebook trains longer
+from sodata import get_dataset, load_vectors, read_corpus
+from tools.pipeline import preprocess_rows, split_vocabulary, train_trigram_model, with_oov_vectors
 
 
 @pytest.fixture(scope="module")
-def dataset():
-    return get_dataset("tiny")
+def inputs():
+    dataset = get_dataset("tiny")
+    vectors = load_vectors(dataset.vectors, limit=dataset.vectors_limit)
+    samples = preprocess_rows(read_corpus(dataset.validation))
+    known, unknown = split_vocabulary((text for sample in samples for text in sample), vectors)
+    return vectors, samples, known, unknown
 
 
-@pytest.fixture(scope="module")
-def inputs(dataset):
-    return part2.load_inputs(dataset)
+# the notebook's settings with fewer epochs: enough to move well off the zero vectors
+TRAINING = dataclasses.replace(recipes.part2_training("tiny"), n_epochs=10)
 
 
 @pytest.fixture(scope="module")
 def trained(inputs):
-    return part2.train(inputs.known, inputs.vectors, EPOCHS)
+    vectors, _, known, _ = inputs
+    return train_trigram_model(known, vectors, TRAINING)
 
 
 def test_vocabulary_of_the_stand_in(inputs):
-    assert inputs.known and inputs.unknown
-    assert not set(inputs.known) & set(inputs.unknown)
-    assert all(word in inputs.vectors for word in inputs.known)
-    assert not any(word in inputs.vectors for word in inputs.unknown)
-    words = {word for sample in inputs.samples for text in sample for word in text.split()}
-    assert words == set(inputs.known) | set(inputs.unknown)
+    vectors, samples, known, unknown = inputs
+    assert known and unknown and not set(known) & set(unknown)
+    assert all(word in vectors for word in known) and not any(word in vectors for word in unknown)
+    words = {word for sample in samples for text in sample for word in text.split()}
+    assert words == set(known) | set(unknown)
 
 
-def test_training_lowers_the_loss_and_is_reproducible(inputs, trained):
+def test_training_lowers_the_loss_below_the_zero_vector_s(inputs, trained):
+    vectors, _, known, _ = inputs
     _, _, losses = trained
-    assert len(losses) == EPOCHS
-    assert losses[-1] < 0.5 * losses[0]
-    assert part2.train(inputs.known, inputs.vectors, EPOCHS)[2] == losses
+    assert len(losses) == TRAINING.n_epochs
+    assert losses[-1] < 0.5 * float(np.mean(vectors[known] ** 2))
 
 
-def test_unknown_words_get_vectors_and_ranking_still_works(inputs, trained):
+def test_unknown_words_get_vectors_and_are_ranked(inputs, trained):
+    """On the tiny stand-in (1,000 known words) the trigram vectors are too rough to help the
+    ranking; on the sample stand-in Part 2 beats Part 1 (``tools/benchmarks/part2_trigram``)."""
+    vectors, samples, known, unknown = inputs
     tokenizer, model, _ = trained
-    mapping = build_oov_embeddings(inputs.known + inputs.unknown, inputs.vectors, model, tokenizer)
-    assert set(mapping) == set(inputs.known) | set(inputs.unknown)
-    with_trigrams = [word for word in inputs.unknown if tokenizer(word)]
-    assert with_trigrams
-    assert all(np.any(mapping[word]) for word in with_trigrams)
-    TaskTests(GroundTruth({}, "tiny")).test_oov_embeddings(
-        mapping, inputs.known + inputs.unknown, inputs.vectors, tokenizer)
-    hits = Scorer([1, 10, 100, 1000], Embedder(mapping, part2.DIM))(inputs.samples)
-    assert all(0.0 <= value <= 1.0 for value in hits.values())
-    assert hits[1000] == 1.0  # fewer than 1000 negatives on the tiny stand-in
-
-
-@pytest.mark.parametrize("check", [c for c in part2.CHECKS if not c.check.startswith("quality")],
-                         ids=lambda c: c.name)
-def test_graded_checks_pass_on_the_reference(dataset, check):
-    observed = check.observe(dataset)
-    getattr(TaskTests(GroundTruth({}, "tiny")), check.check)(observed)
-
-
-@pytest.mark.slow
-def test_quality_check_observes_hits(dataset):
-    observed = part2.hits(dataset, n_epochs=EPOCHS)
-    assert set(observed["hits"]) == {str(k) for k in part2.KS}
-    assert len(observed["losses"]) == EPOCHS
+    mapping = with_oov_vectors(known, unknown, vectors, model, tokenizer)
+    assert set(mapping) == set(known) | set(unknown)
+    assert all(np.any(mapping[word]) for word in unknown if tokenizer(word))
+    hits = FastScorer(recipes.KS, mapping, recipes.DIM)(samples)
+    assert Scorer(recipes.KS, Embedder(mapping, recipes.DIM))(samples) == hits
+    assert 0 < hits[1] <= hits[10] <= hits[100] <= hits[1000] == 1.0

@@ -1,5 +1,5 @@
-"""Unit tests for Part 3 (``hw_utils.dssm``): each public class, edge cases and bad input."""
-import math
+"""Part 3 (``hw_utils.dssm``, the course's templates) and its flow in ``tools.pipeline``, on
+synthetic data."""
 from itertools import combinations
 
 import numpy as np
@@ -7,14 +7,15 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from torch.utils.data import DataLoader
 
-from hw_utils import set_seed
-from hw_utils.dssm import (PAIRINGS, DssmLikeModel, HitsAtK, NTExentLoss,
-                           QuestionDuplicatesDataset, Trainer, build_question_pairs, build_vocab,
-                           collate_fn, default_device, get_ids_and_offsets, read_scalars,
-                           word_vectors)
+from hw_utils import recipes, set_seed
+from hw_utils.dssm import (DssmLikeModel, NTExentLoss, QuestionDuplicatesDataset, Trainer,
+                           collate_fn, get_ids_and_offsets)
 from hw_utils.text import TextTokenizer
+from tools.pipeline import (PAIRINGS, build_vocab, dssm_tokenizer, dssm_word_vectors,
+                            question_pairs, train_eval_pairs)
 
 ROWS = [["python list sort", "sort list python", "python sort"],
         ["java string split", "split string java"],
@@ -24,342 +25,206 @@ token_lists = st.lists(st.lists(st.integers(0, 9), max_size=6), min_size=1, max_
 
 
 def numpy_nt_xent(q: np.ndarray, d: np.ndarray, alpha: float) -> float:
-    """The loss written out in float64 NumPy, independently of the module."""
+    """The course's formula in float64 NumPy, independently of the module."""
     q = q / np.linalg.norm(q, axis=1, keepdims=True)
     d = d / np.linalg.norm(d, axis=1, keepdims=True)
     logits = q @ d.T / alpha
 
     def mean_log_softmax_diagonal(x):
-        log_softmax = x - np.log(np.exp(x - x.max(1, keepdims=True)).sum(1, keepdims=True)) \
-            - x.max(1, keepdims=True)
-        return np.diag(log_softmax).mean()
+        shifted = x - x.max(1, keepdims=True)
+        return np.diag(shifted - np.log(np.exp(shifted).sum(1, keepdims=True))).mean()
 
-    return float(-0.5 * mean_log_softmax_diagonal(logits) - 0.5 * mean_log_softmax_diagonal(logits.T))
+    return float(-0.5 * mean_log_softmax_diagonal(logits)
+                 - 0.5 * mean_log_softmax_diagonal(logits.T))
 
 
-def fixed_pair_problem(n_pairs: int = 64, vocab: int = 40, seed: int = 0):
+def pair_problem(n_pairs: int = 64, vocab: int = 40, seed: int = 0):
     """Pairs of questions that share words: a problem the model can learn in a few steps."""
     rng = np.random.default_rng(seed)
     pairs = []
     for _ in range(n_pairs):
         words = rng.choice(vocab, size=4, replace=False)
         pairs.append((" ".join(f"w{w}" for w in words[:3]), " ".join(f"w{w}" for w in words[1:])))
-    tokenizer = TextTokenizer({f"w{i}": i for i in range(vocab)})
-    return pairs, tokenizer
+    return pairs, TextTokenizer([f"w{i}" for i in range(vocab)])
 
 
-def make_trainer(tmp_path, pairs, tokenizer, **kwargs):
+def make_trainer(logdir, pairs, tokenizer, dim=8):
     set_seed(0)
-    model = DssmLikeModel(tokenizer.vocab_size, 8)
+    model = DssmLikeModel(tokenizer.vocab_size, dim)
     loader = DataLoader(QuestionDuplicatesDataset(pairs, tokenizer), batch_size=16,
                         collate_fn=collate_fn)
-    trainer = Trainer(model, torch.optim.SparseAdam(model.parameters(), lr=0.05),
-                      NTExentLoss(alpha=0.1), logdir=tmp_path / "runs", device="cpu", **kwargs)
-    return trainer, {"train": loader, "val": loader}
+    trainer = Trainer(model, torch.optim.Adam(model.parameters(), lr=0.05),
+                      NTExentLoss(alpha=0.1), logdir=str(logdir), device="cpu")
+    return trainer, {"train": loader, "eval": loader}
 
 
-# --- vocabulary and tokenizer ------------------------------------------------------------------
-
-def test_build_vocab_orders_by_count_then_word():
-    vocab = build_vocab(["b a c", "a b", "a"])
-    assert vocab == {"a": 0, "b": 1, "c": 2}
-    assert build_vocab(["b a c", "a b", "a"], min_count=2) == {"a": 0, "b": 1}
-
-
-def test_build_vocab_empty_corpus_says_so():
-    with pytest.raises(ValueError, match="vocabulary is empty"):
-        build_vocab([])
-    with pytest.raises(ValueError, match="vocabulary is empty"):
-        build_vocab(["", "   "])
+def scalars(logdir) -> dict[str, list[tuple[int, float]]]:
+    accumulator = EventAccumulator(str(logdir), size_guidance={"scalars": 0})
+    accumulator.Reload()
+    return {tag: [(event.step, event.value) for event in accumulator.Scalars(tag)]
+            for tag in accumulator.Tags()["scalars"]}
 
 
-def test_tokenizer_skips_unknown_words_and_handles_an_empty_vocabulary():
-    tokenizer = TextTokenizer(build_vocab(["python list", "python"]))
-    assert tokenizer("python unknown list") == [0, 1]
-    assert tokenizer("") == []
-    empty = TextTokenizer({})
-    assert empty.vocab_size == 0 and empty("any words") == []
+# --- vocabulary, pairs, dataset ------------------------------------------------------------------
+
+def test_build_vocab_orders_by_count_then_word_and_drops_rare_words():
+    texts = ["b a", "a c", "b a", "d"]
+    assert build_vocab(texts, min_count=1) == {"a": 0, "b": 1, "c": 2, "d": 3}
+    assert build_vocab(texts) == {"a": 0, "b": 1}  # recipes.PART3_MIN_COUNT == 2
+    tokenizer = dssm_tokenizer([texts])
+    assert tokenizer.vocab_size == 2 and tokenizer("d a b") == [0, 1]
 
 
-def test_model_refuses_an_empty_vocabulary():
-    with pytest.raises(ValueError, match="empty vocabulary"):
-        DssmLikeModel(TextTokenizer({}).vocab_size, 8)
-
-
-# --- pairs --------------------------------------------------------------------------------------
-
-def test_build_question_pairs_three_ways():
-    row = [["q1", "q2", "q3", "q4"]]
-    assert build_question_pairs(row, "first_two") == [("q1", "q2")]
-    assert build_question_pairs(row, "first_with_each") == [("q1", "q2"), ("q1", "q3"),
-                                                            ("q1", "q4")]
-    assert build_question_pairs(row, "all_pairs") == list(combinations(row[0], 2))
-    assert build_question_pairs([["alone"]], "all_pairs") == []
-    with pytest.raises(ValueError, match="unknown pairing"):
-        build_question_pairs(row, "every_other")
+def test_question_pairs_three_ways():
+    row = ["q1", "q2", "q3", "q4"]
+    assert question_pairs([row, ["alone"]], "first_two") == [("q1", "q2")]
+    assert question_pairs([row], "first_with_each") == [("q1", "q2"), ("q1", "q3"), ("q1", "q4")]
+    assert question_pairs([row]) == list(combinations(row, 2))  # recipes.PART3_PAIRING
+    assert set(PAIRINGS) == {"first_two", "first_with_each", "all_pairs"}
+    with pytest.raises(ValueError, match="unknown pairing 'random'.*first_two"):
+        question_pairs([row], "random")
 
 
 @given(st.lists(st.integers(0, 7), max_size=10))
-def test_build_question_pairs_counts(lengths):
-    rows = [[f"r{r}q{i}" for i in range(n)] for r, n in enumerate(lengths)]
-    counts = {how: len(build_question_pairs(rows, how)) for how in PAIRINGS}
-    assert counts["first_two"] == sum(n >= 2 for n in lengths)
-    assert counts["first_with_each"] == sum(max(n - 1, 0) for n in lengths)
-    assert counts["all_pairs"] == sum(n * (n - 1) // 2 for n in lengths)
+def test_question_pairs_counts(lengths):
+    rows = [[f"r{i}q{j}" for j in range(n)] for i, n in enumerate(lengths)]
+    assert len(question_pairs(rows, "first_two")) == sum(n >= 2 for n in lengths)
+    assert len(question_pairs(rows, "first_with_each")) == sum(max(n - 1, 0) for n in lengths)
+    assert len(question_pairs(rows, "all_pairs")) == sum(n * (n - 1) // 2 for n in lengths)
 
 
-# --- dataset, ids and offsets, collate ----------------------------------------------------------
+def test_train_eval_pairs_hold_out_a_reproducible_share():
+    rows = [[f"r{i}q{j}" for j in range(4)] for i in range(100)]  # 600 pairs
+    train, held_out = train_eval_pairs(rows)
+    assert len(held_out) == round(600 * recipes.PART3_EVAL_SHARE)
+    assert sorted(train + held_out) == sorted(question_pairs(rows))
+    assert train_eval_pairs(rows) == (train, held_out)
+
 
 def test_dataset_items_are_the_tokenized_pairs():
-    tokenizer = TextTokenizer(build_vocab(t for row in ROWS for t in row))
-    pairs = build_question_pairs(ROWS) + [("nothing known", "python")]
-    dataset = QuestionDuplicatesDataset(pairs, tokenizer)
-    assert len(dataset) == len(pairs)
-    for (question, duplicate), (q_ids, d_ids) in zip(pairs, dataset):
-        assert list(q_ids) == tokenizer(question) and list(d_ids) == tokenizer(duplicate)
-    assert len(dataset[-1][0]) == 0 and dataset[-1][0].dtype == np.int64
-    assert list(dataset.seen_ids()) == sorted({i for q, d in pairs for i in tokenizer(q + " " + d)})
-    with pytest.raises(IndexError):
-        dataset[len(pairs)]
+    tokenizer = TextTokenizer(["python", "sort", "list"])
+    dataset = QuestionDuplicatesDataset([("python sort", "sort list"), ("list", "unknown")],
+                                        tokenizer)
+    assert len(dataset) == 2
+    question, duplicate = dataset[0]
+    assert list(question) == [0, 1] and list(duplicate) == [1, 2]
+    assert list(dataset[1][1]) == []
 
 
-def test_dataset_of_no_pairs():
-    dataset = QuestionDuplicatesDataset([], TextTokenizer({"a": 0}))
-    assert len(dataset) == 0 and list(dataset.seen_ids()) == []
-
+# --- collate and model -------------------------------------------------------------------
 
 def test_get_ids_and_offsets_example():
-    ids, offsets = get_ids_and_offsets([[4, 5, 6], [], [7], [8, 9]])
-    assert ids.tolist() == [4, 5, 6, 7, 8, 9] and offsets.tolist() == [0, 3, 3, 4]
-    assert ids.dtype == offsets.dtype == torch.int64
+    ids, offsets = get_ids_and_offsets([[1, 2], [3], [], [4, 5, 6]])
+    assert ids.tolist() == [1, 2, 3, 4, 5, 6] and offsets.tolist() == [0, 2, 3, 3]
 
 
 @given(token_lists)
 def test_get_ids_and_offsets_property(questions):
     ids, offsets = get_ids_and_offsets(questions)
-    assert ids.tolist() == [i for question in questions for i in question]
-    assert len(offsets) == len(questions)
-    ends = offsets.tolist()[1:] + [len(ids)]
-    assert [ids[s:e].tolist() for s, e in zip(offsets.tolist(), ends)] == questions
+    bounds = offsets.tolist() + [len(ids)]
+    assert [ids[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:])] == questions
 
 
 @settings(deadline=None, max_examples=30)
 @given(token_lists)
-def test_model_equals_the_mean_of_word_vectors(questions):
+def test_model_gives_the_mean_of_word_vectors_and_zero_for_an_empty_question(questions):
     torch.manual_seed(0)
-    model = DssmLikeModel(10, 5)
+    model = DssmLikeModel(10, 4)
     out = model(*get_ids_and_offsets(questions))
+    assert out.shape == (len(questions), 4)
     table = model.embeddings.weight.detach()
-    expected = torch.stack([table[q].mean(0) if q else torch.zeros(5) for q in questions])
-    torch.testing.assert_close(out.detach(), expected)
+    for row, question in zip(out.detach(), questions):
+        expected = table[question].mean(0) if question else torch.zeros(4)
+        torch.testing.assert_close(row, expected)
 
 
 def test_collate_fn_through_a_dataloader():
-    tokenizer = TextTokenizer(build_vocab(t for row in ROWS for t in row))
-    dataset = QuestionDuplicatesDataset(build_question_pairs(ROWS), tokenizer)
-    loader = DataLoader(dataset, batch_size=4, collate_fn=collate_fn)
-    (q_ids, q_offsets), (d_ids, d_offsets) = next(iter(loader))
-    assert q_offsets.shape == d_offsets.shape == (4,)
-    assert q_ids.tolist() == [i for k in range(4) for i in dataset[k][0]]
-    assert d_ids.tolist() == [i for k in range(4) for i in dataset[k][1]]
-    assert all(t.dtype == torch.int64 for t in (q_ids, q_offsets, d_ids, d_offsets))
+    dataset = QuestionDuplicatesDataset([("a b", "b"), ("c", "a c")],
+                                        TextTokenizer(["a", "b", "c"]))
+    (q_ids, q_offsets), (d_ids, d_offsets) = next(iter(
+        DataLoader(dataset, batch_size=2, collate_fn=collate_fn)))
+    assert q_ids.tolist() == [0, 1, 2] and q_offsets.tolist() == [0, 2]
+    assert d_ids.tolist() == [1, 0, 2] and d_offsets.tolist() == [0, 1]
 
 
-# --- model --------------------------------------------------------------------------------------
-
-def test_model_shapes_with_empty_questions():
-    model = DssmLikeModel(20, 6)
-    batch = collate_fn([(np.array([1, 2]), np.array([], dtype=np.int64)),
-                        (np.array([], dtype=np.int64), np.array([3]))])
-    questions, duplicates = model(*batch[0]), model(*batch[1])
-    assert questions.shape == duplicates.shape == (2, 6)
-    assert torch.all(questions[1] == 0) and torch.all(duplicates[0] == 0)
-    all_empty = model(*get_ids_and_offsets([[], [], []]))
-    assert all_empty.shape == (3, 6) and torch.all(all_empty == 0)
-
-
-def test_model_gradients_are_sparse():
-    model = DssmLikeModel(1000, 4)
-    model(*get_ids_and_offsets([[1, 2], [3]])).sum().backward()
-    assert model.embeddings.weight.grad.is_sparse
-    assert DssmLikeModel(10, 4, sparse=False).embeddings.sparse is False
-
-
-# --- NT-Xent ------------------------------------------------------------------------------------
-
-FIXED_Q = np.array([[1., 2., 0.], [0., 1., -1.], [3., 0., 1.], [-1., -1., 2.]])
-FIXED_D = np.array([[1., 1., 0.], [0., 2., -1.], [2., 1., 1.], [0., -1., 1.]])
-
+# --- NT-Xent --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("alpha", [1., 0.5, 0.05])
-def test_nt_xent_matches_numpy(alpha):
-    loss = NTExentLoss(alpha=alpha)(torch.tensor(FIXED_Q), torch.tensor(FIXED_D))
-    assert loss.shape == ()
-    assert math.isclose(loss.item(), numpy_nt_xent(FIXED_Q, FIXED_D, alpha), rel_tol=1e-9)
+def test_nt_xent_matches_the_course_s_formula(alpha):
+    rng = np.random.default_rng(0)
+    q, d = rng.normal(size=(5, 7)), rng.normal(size=(5, 7))
+    loss = NTExentLoss(alpha=alpha)(torch.tensor(q), torch.tensor(d))
+    assert loss.item() == pytest.approx(numpy_nt_xent(q, d, alpha), rel=1e-6)
 
 
-def test_nt_xent_known_value():
-    # Orthonormal questions, each its own duplicate: logits 1/alpha on the diagonal, 0 elsewhere.
-    loss = NTExentLoss(alpha=0.5)(torch.eye(3), torch.eye(3))
-    assert math.isclose(loss.item(), -math.log(math.exp(2) / (math.exp(2) + 2)), rel_tol=1e-6)
+def test_nt_xent_normalize_keeps_a_zero_row_zero():
+    loss = NTExentLoss()
+    rows = loss._normalize(torch.tensor([[3.0, 4.0], [0.0, 0.0]]))
+    torch.testing.assert_close(rows, torch.tensor([[0.6, 0.8], [0.0, 0.0]]))
 
 
-@settings(deadline=None, max_examples=40)
-@given(st.integers(1, 6), st.integers(1, 5), st.floats(0.01, 5.), st.integers(0, 2 ** 16))
-def test_nt_xent_is_symmetric(batch, dim, alpha, seed):
-    generator = torch.Generator().manual_seed(seed)
-    q = torch.randn(batch, dim, generator=generator, dtype=torch.float64)
-    d = torch.randn(batch, dim, generator=generator, dtype=torch.float64)
-    criterion = NTExentLoss(alpha=alpha)
-    assert math.isclose(criterion(q, d).item(), criterion(d, q).item(), rel_tol=1e-12,
-                        abs_tol=1e-12)
-
-
-def test_nt_xent_normalize_and_stability():
-    criterion = NTExentLoss(alpha=1e-4)
-    x = torch.tensor([[3., 4.], [0., 0.]])
-    torch.testing.assert_close(criterion._normalize(x), torch.tensor([[0.6, 0.8], [0., 0.]]))
-    q = torch.tensor([[1e6, 0.], [0., 1e-6], [0., 0.]], requires_grad=True)
-    loss = criterion(q, torch.tensor([[1., 0.], [0., 1.], [1., 1.]]))
+def test_nt_xent_is_finite_with_an_empty_question_and_a_small_alpha():
+    q = torch.tensor([[1.0, 0.0], [0.0, 0.0]], requires_grad=True)
+    loss = NTExentLoss(alpha=0.01)(q, torch.tensor([[1.0, 0.1], [0.0, 1.0]]))
     loss.backward()
-    assert math.isfinite(loss.item()) and torch.isfinite(q.grad).all()
-    with pytest.raises(ValueError, match="temperature"):
-        NTExentLoss(alpha=0.)
+    assert torch.isfinite(loss) and torch.isfinite(q.grad).all()
 
 
-def test_nt_xent_with_empty_questions_in_the_batch():
-    model = DssmLikeModel(10, 4)
-    (q_ids, q_offsets), (d_ids, d_offsets) = collate_fn(
-        [(np.array([1]), np.array([2])), (np.array([], dtype=np.int64), np.array([3])),
-         (np.array([], dtype=np.int64), np.array([], dtype=np.int64))])
-    loss = NTExentLoss()(model(q_ids, q_offsets), model(d_ids, d_offsets))
-    loss.backward()
-    assert math.isfinite(loss.item())
-    assert torch.isfinite(model.embeddings.weight.grad.to_dense()).all()
+def test_nt_xent_of_perfect_pairs_is_lower_than_of_swapped_pairs():
+    eye = torch.eye(4)
+    loss = NTExentLoss(alpha=0.1)
+    assert loss(eye, eye) < loss(eye, eye.flip(0))
 
 
-# --- trainer ------------------------------------------------------------------------------------
+# --- Trainer ----------------------------------------------------------------------------------
 
-def test_trainer_step_lowers_the_loss(tmp_path):
-    pairs, tokenizer = fixed_pair_problem()
+def test_trainer_trains_and_returns_train_and_eval_losses(tmp_path):
+    pairs, tokenizer = pair_problem()
     trainer, loaders = make_trainer(tmp_path, pairs, tokenizer)
-    before = trainer._eval_step(loaders["val"])
-    trainer._train_step(loaders["train"])
-    after = trainer._eval_step(loaders["val"])
-    assert after < before - 0.05, (before, after)
+    history = trainer.train(loaders, n_epochs=3)
+    assert len(history) == 3 and all(len(epoch) == 2 for epoch in history)
+    assert history[-1][1] < history[0][1] - 0.05, history
 
 
-def test_trainer_logs_checkpoints_and_resumes(tmp_path):
-    pairs, tokenizer = fixed_pair_problem()
-    hits = HitsAtK([["w1 w2", "w2 w3", "w30 w31", "w32"]], tokenizer, ks=(1, 2))
-    trainer, loaders = make_trainer(tmp_path, pairs, tokenizer,
-                                    checkpoint_dir=tmp_path / "ckpt", hits=hits)
-    assert trainer.device == torch.device("cpu")
+def test_trainer_logs_each_batch_and_each_epoch_s_eval_loss(tmp_path):
+    pairs, tokenizer = pair_problem()
+    trainer, loaders = make_trainer(tmp_path, pairs, tokenizer)
     history = trainer.train(loaders, n_epochs=2)
-    assert [record["epoch"] for record in history] == [1, 2]
-    assert history[1]["eval_loss"] < history[0]["eval_loss"]
-    assert set(history[1]["hits"]) == {1, 2}
-
-    scalars = read_scalars(tmp_path / "runs")
-    assert scalars["loss/train"][0] == list(range(1, 2 * len(loaders["train"]) + 1))
-    assert scalars["loss/eval"][0] == [1, 2] and scalars["hits/1"][0] == [1, 2]
-
-    state = torch.load(tmp_path / "ckpt" / "last.pt", weights_only=True)
-    assert state["epoch"] == 2 and state["global_step"] == 2 * len(loaders["train"])
-
-    resumed, _ = make_trainer(tmp_path, pairs, tokenizer, checkpoint_dir=tmp_path / "ckpt",
-                              resume=True)
-    assert resumed.epoch == 2 and len(resumed.history) == 2
-    torch.testing.assert_close(resumed.model.embeddings.weight, trainer.model.embeddings.weight)
-    assert len(resumed.train(loaders, n_epochs=2)) == 2  # nothing left to do
-    assert [r["epoch"] for r in resumed.train(loaders, n_epochs=3)] == [1, 2, 3]
+    trainer.writer.close()
+    logged = scalars(tmp_path)
+    per_batch = [values for tag, values in logged.items() if len(values) == 2 * len(
+        loaders["train"])]
+    per_epoch = [values for tag, values in logged.items() if len(values) == 2]
+    assert len(per_batch) == 1 and len(per_epoch) == 1, logged
+    assert [value for _, value in per_epoch[0]] == pytest.approx([h[1] for h in history])
+    assert len({step for step, _ in per_batch[0]}) == 2 * len(loaders["train"])
 
 
-def test_trainer_resume_equals_an_uninterrupted_run(tmp_path):
-    pairs, tokenizer = fixed_pair_problem()
-    straight, loaders = make_trainer(tmp_path / "a", pairs, tokenizer)
-    straight.train(loaders, n_epochs=3)
-    first, loaders = make_trainer(tmp_path / "b", pairs, tokenizer, checkpoint_dir=tmp_path / "c")
-    first.train(loaders, n_epochs=1)
-    second, loaders = make_trainer(tmp_path / "b", pairs, tokenizer,
-                                   checkpoint_dir=tmp_path / "c", resume=True)
-    second.train(loaders, n_epochs=3)  # the loader is not shuffled: the same batches
-    torch.testing.assert_close(second.model.embeddings.weight, straight.model.embeddings.weight)
-
-
-def test_trainer_unwritable_logdir(tmp_path):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a folder")
-    pairs, tokenizer = fixed_pair_problem()
-    model = DssmLikeModel(tokenizer.vocab_size, 4)
-    optimizer = torch.optim.SparseAdam(model.parameters())
-    with pytest.raises(OSError, match="logdir .* cannot be written"):
-        Trainer(model, optimizer, NTExentLoss(), logdir=blocker / "runs")
-    with pytest.raises(OSError, match="checkpoint_dir .* cannot be written"):
-        Trainer(model, optimizer, NTExentLoss(), logdir=tmp_path / "runs",
-                checkpoint_dir=blocker / "ckpt")
-
-
-def test_trainer_stops_on_nan_and_keeps_the_checkpoint(tmp_path):
-    pairs, tokenizer = fixed_pair_problem()
-
-    class NaNAfter(NTExentLoss):
-        calls = 0
-
-        def forward(self, embeddings, positives):
-            NaNAfter.calls += 1
-            loss = super().forward(embeddings, positives)
-            return loss * math.nan if NaNAfter.calls > 6 else loss
-
-    trainer, loaders = make_trainer(tmp_path, pairs, tokenizer, checkpoint_dir=tmp_path / "ckpt")
-    trainer.criterion = NaNAfter(alpha=0.1)
-    del loaders["val"]
-    with pytest.raises(FloatingPointError, match=r"loss is nan at epoch 2.*epoch 1 is kept"):
-        trainer.train(loaders, n_epochs=3)  # 4 batches an epoch: NaN in epoch 2
-    assert torch.isfinite(trainer.model.embeddings.weight).all()
-    state = torch.load(tmp_path / "ckpt" / "last.pt", weights_only=True)
-    assert state["epoch"] == 1 and torch.isfinite(state["model"]["embeddings.weight"]).all()
-
-
-def test_trainer_needs_a_train_loader(tmp_path):
-    pairs, tokenizer = fixed_pair_problem()
+def test_eval_step_does_not_train(tmp_path):
+    pairs, tokenizer = pair_problem()
     trainer, loaders = make_trainer(tmp_path, pairs, tokenizer)
-    with pytest.raises(KeyError, match="'train' loader"):
-        trainer.train({"val": loaders["val"]}, n_epochs=1)
+    before = trainer.model.embeddings.weight.detach().clone()
+    first = trainer._eval_step(loaders["eval"])
+    assert trainer._eval_step(loaders["eval"]) == first
+    assert torch.equal(trainer.model.embeddings.weight, before)
 
 
-def test_default_device():
-    assert default_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+def test_trainer_is_reproducible(tmp_path):
+    pairs, tokenizer = pair_problem()
+    runs = []
+    for name in "ab":
+        trainer, loaders = make_trainer(tmp_path / name, pairs, tokenizer)
+        runs.append((trainer.train(loaders, 2), trainer.model.embeddings.weight.detach()))
+    assert runs[0][0] == runs[1][0] and torch.equal(runs[0][1], runs[1][1])
 
 
-# --- evaluation and word vectors ----------------------------------------------------------------
+# --- word vectors -----------------------------------------------------------------------------
 
-def test_hits_at_k_brute_force():
-    tokenizer = TextTokenizer({f"w{i}": i for i in range(6)})
-    torch.manual_seed(1)
-    model = DssmLikeModel(6, 3)
-    samples = [["w0", "w1", "w2", "w3 w4", "w5", "unknown"], ["w1 w2", "w3", "w0", "w4"]]
-    table = model.embeddings.weight.detach().numpy()
-
-    def embed(text):
-        ids = tokenizer(text)
-        vector = table[ids].mean(0) if ids else np.zeros(3)
-        return vector / (np.linalg.norm(vector) or 1.)
-
-    counts = []
-    for sample in samples:
-        q, pos, *negs = [embed(text) for text in sample]
-        counts.append(sum(float(q @ n) > float(q @ pos) for n in negs))
-    hits = HitsAtK(samples, tokenizer, ks=(1, 2, 5))(model)
-    assert hits == {k: float(np.mean([c < k for c in counts])) for k in (1, 2, 5)}
-    assert model.training
-
-
-def test_word_vectors_are_the_embedding_rows():
-    tokenizer = TextTokenizer({"a": 0, "b": 1, "c": 2})
+def test_dssm_word_vectors_are_the_embedding_rows_of_the_trained_words():
+    tokenizer = TextTokenizer(["a", "b", "c"])
     model = DssmLikeModel(3, 4)
-    vectors = word_vectors(model, tokenizer)
-    assert vectors.vector_size == 4 and len(vectors) == 3
-    np.testing.assert_array_equal(vectors["b"], model.embeddings.weight.detach().numpy()[1])
-    only_seen = word_vectors(model, tokenizer, seen_ids=[0, 2])
-    assert "a" in only_seen and "c" in only_seen and "b" not in only_seen
+    table = model.embeddings.weight.detach().numpy()
+    vectors = dssm_word_vectors(model, tokenizer)
+    assert list(vectors) == ["a", "b", "c"]
+    np.testing.assert_array_equal(vectors["b"], table[1])
+    assert list(dssm_word_vectors(model, tokenizer, seen={0, 2})) == ["a", "c"]

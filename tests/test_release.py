@@ -1,5 +1,6 @@
 """The student release (tools/release.py): markers, stubs, notebooks, the scan, validate."""
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -71,7 +72,7 @@ def test_part_table_splits_text_py_by_class():
     assert release.part_of("hw_utils/text.py", "TextPreprocessor.__call__") == "Part 1"
     assert release.part_of("hw_utils/text.py", "TextTokenizer.__call__") == "Part 3"
     assert release.part_of("hw_utils/trigram.py", "TrigramModel.forward") == "Part 2"
-    assert release.part_of("hw_utils/bonus/char_lstm.py", "X.f") == "Part 4 (bonus)"
+    assert release.part_of("notebooks/part4_bonus.ipynb") == "Part 4 (bonus)"
 
 
 @pytest.mark.parametrize("source, line, message", [
@@ -148,6 +149,10 @@ def fake_reference(root: Path) -> Path:
     (root / "tests" / "test_secret_suite.py").write_text("def test(): pass\n")
     (root / "tools").mkdir()
     (root / "tools" / "grader.py").write_text("# instructor only\n")
+    (root / "student").mkdir()
+    (root / "student" / "SHIPS").write_text("# what ships\nhw_utils/\nnotebooks/\ntests/__init__.py\n"
+                                            "tests/task_tests/\ntest_gt.json\nMakefile\n")
+    (root / "student" / "README.md").write_text("# For students\n")
     (root / "test_gt.json").write_text(json.dumps({"embedder": [0.1]}))
     (root / "Makefile").write_text("PY := python\n\n.PHONY: help check lab\n\nhelp:  ## h\n\techo\n\n"
                                    "check:  ## grade\n\t$(PY) -m tools.grader\n\nlab:  ## lab\n"
@@ -216,6 +221,42 @@ def test_real_release_has_no_line_of_solution_code(real_release):
     assert release.scan(real_release) == []
 
 
+# The course's templates (../shared/COURSE.md): the release stubs exactly these.
+COURSE_TEMPLATES = {
+    "hw_utils/embedding.py": ["Embedder.__init__", "Embedder.__call__"],
+    "hw_utils/scoring.py": ["Scorer.__init__", "Scorer._get_hard_negatives", "Scorer.__call__"],
+    "hw_utils/text.py": ["TextPreprocessor.__init__", "TextPreprocessor.__call__",
+                         "TextTokenizer.__init__", "TextTokenizer.vocab_size",
+                         "TextTokenizer.__call__"],
+    "hw_utils/trigram.py": [
+        "TrigramTokenizer.__init__", "TrigramTokenizer.vocab_size",
+        "TrigramTokenizer._get_trigrams", "TrigramTokenizer.__call__",
+        "TrainTrigramDataset.__init__", "TrainTrigramDataset.__len__",
+        "TrainTrigramDataset.__getitem__", "collate_fn", "TrigramModel.__init__",
+        "TrigramModel.embedding_dim", "TrigramModel.num_embeddings", "TrigramModel.forward",
+        "Trainer.__init__", "Trainer._train_step", "Trainer.train",
+        "InferenceTrigramDataset.__init__", "InferenceTrigramDataset.__len__",
+        "InferenceTrigramDataset.__getitem__", "inference_collate_fn"],
+    "hw_utils/dssm.py": [
+        "QuestionDuplicatesDataset.__init__", "QuestionDuplicatesDataset.__len__",
+        "QuestionDuplicatesDataset.__getitem__", "get_ids_and_offsets", "collate_fn",
+        "DssmLikeModel.__init__", "DssmLikeModel.forward", "NTExentLoss.__init__",
+        "NTExentLoss._normalize", "NTExentLoss.forward", "Trainer.__init__",
+        "Trainer._calculate_loss", "Trainer._train_step", "Trainer._eval_step", "Trainer.train"],
+}
+
+
+def test_release_stubs_exactly_the_course_templates(real_release):
+    stubs = {}
+    for path in sorted((real_release / "hw_utils").rglob("*.py")):
+        relative = path.relative_to(real_release).as_posix()
+        for found in re.finditer(r'NotImplementedError\("Part \d: fill in (\S+) in (\S+)"\)',
+                                 path.read_text()):
+            assert found.group(2) == relative
+            stubs.setdefault(relative, []).append(found.group(1))
+    assert stubs == COURSE_TEMPLATES
+
+
 def test_real_release_imports_and_every_stub_names_its_part(real_release):
     assert release.release_imports(real_release) == []
     for path in (real_release / "hw_utils").rglob("*.py"):
@@ -243,3 +284,21 @@ def test_validate_release_fails_each_graded_check_with_not_implemented(capsys):
     status = release.validate("tiny", reference=False)
     output = capsys.readouterr().out
     assert status == 0, output[-4000:]
+
+
+@pytest.mark.slow
+def test_release_notebooks_run_to_their_first_stub(real_release, monkeypatch):
+    """A student's first Run All stops at the first place to fill in, saying what to write."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    monkeypatch.setenv("PYTHONPATH", str(real_release))  # the release's hw_utils, not ours
+    monkeypatch.setenv("HW_DATASET", "tiny")
+    for path in sorted((real_release / "notebooks").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})
+        with pytest.raises(CellExecutionError) as stopped:
+            client.execute()
+        assert stopped.value.ename == "NotImplementedError", (path.name, str(stopped.value))
+        assert "fill in" in stopped.value.evalue and "Part " in stopped.value.evalue, path.name

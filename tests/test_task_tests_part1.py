@@ -6,7 +6,7 @@ import pytest
 
 from hw_utils.text import TextPreprocessor
 from tests import TaskTests
-from tests.task_tests.part1 import EMBEDDER_TEXT, SCORER_KS
+from tests.task_tests.part1 import EMBEDDER_TEXT, KS as SCORER_KS
 
 HITS = {1: 0.5, 5: 0.6, 10: 0.7, 100: 0.9, 500: 0.95, 1000: 1.0}
 VECTOR = [0.25] * 300
@@ -61,11 +61,11 @@ def test_original_three_key_format_is_the_real_data(tmp_path):
         tests.test_validation_corpus(3760, 900)
 
 
-def test_original_format_has_no_stand_in_section(tmp_path):
+def test_original_format_has_no_stand_in_section_so_data_checks_skip(tmp_path, capsys):
     tests = TaskTests.from_json(original_format(tmp_path), dataset="tiny")
     tests.test_text_preprocessor(TextPreprocessor)  # data-independent: still checked
-    with pytest.raises(AssertionError, match=r"no ground truth 'scorer' for data set 'tiny'.*real"):
-        tests.test_scorer(HITS)
+    assert tests.test_scorer(HITS) is None
+    assert "SKIPPED test_scorer" in capsys.readouterr().out
 
 
 def test_scorer_failure_says_expected_got_and_the_data(tmp_path):
@@ -80,16 +80,16 @@ def test_scorer_failure_says_expected_got_and_the_data(tmp_path):
 
 def test_scorer_missing_k(tmp_path):
     tests = TaskTests.from_json(new_format(tmp_path), dataset="tiny")
-    with pytest.raises(AssertionError, match=r"missing \[1000\]"):
+    with pytest.raises(AssertionError, match=r"for k in \[1, 5, 10, 100, 500, 1000\]"):
         tests.test_scorer({k: v for k, v in HITS.items() if k != 1000})
-    with pytest.raises(AssertionError, match=r"hits\[1\]: expected a number"):
+    with pytest.raises(AssertionError, match=r"hits\[1\]: expected a finite number"):
         tests.test_scorer({**HITS, 1: None})
 
 
 def test_embedder_failure_says_expected_got_and_the_data(tmp_path):
     tests = TaskTests.from_json(new_format(tmp_path), dataset="tiny")
-    with pytest.raises(AssertionError, match=r"300 of 300 coordinates differ.*expected 0.25, got 0.5"
-                                             r".*data set 'tiny'"):
+    with pytest.raises(AssertionError, match=r"data set 'tiny'.*300 of 300 values differ.*expected "
+                                             r"0.25, got 0.5"):
         tests.test_embedder(FixedEmbedder([0.5] * 300))
     with pytest.raises(AssertionError, match=r"expected shape \(300,\), got \(2,\)"):
         tests.test_embedder(FixedEmbedder([0.25, 0.25]))

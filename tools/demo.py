@@ -7,7 +7,8 @@ and BM25 baselines (``tools.bonus.comparison.METHODS``) on the data set (by defa
 embedded default: ``$HW_DATASET``, else the real data when downloaded, else the ``sample``
 stand-in), printing a progress line per step. Then prints the table (Hits@1/5/10/100/500,
 DCG@10, MRR, training and scoring seconds) and the bonus-vs-base notes, and writes into
-``--out`` (``dist/demo``): ``hits_at_k.png``, ``results.md`` and ``results.json``.
+``--out`` (``dist/demo``): ``hits_at_k.png``, ``results.md`` and ``results.json`` (and the
+training runs' TensorBoard logs in ``runs/``).
 
 ``--quick`` trains less on less data (``Settings.quick()``): a first look, not the comparison.
 No step is skipped: if one fails, the demo stops with its error and exits non-zero.

@@ -4,8 +4,9 @@
 plus real when it is downloaded). The file holds:
 
 - ``text_preprocessor``: the course's example's answer (the course's own key);
-- ``checks``: for every graded check but the bonus, the inputs it drew from the ``tiny``
-  stand-in and the reference's answers, for ``task_tests.test_stage(name)``;
+- ``checks``: for every graded check of a stage (not the bonus, not the quality bars), the
+  inputs it drew from the ``tiny`` stand-in and the reference's answers, for
+  ``task_tests.test_stage(name)``;
 - ``datasets.<name>``: ``embedder`` (the course's text), ``scorer`` (raw-text Hits@K on the
   validation set), ``validation_corpus`` and ``made_on`` (the sha256 of the files) per data set.
   ``real`` keeps the course's published figures where the real data is absent here.
@@ -67,7 +68,7 @@ def stored_checks() -> dict:
     data = get_dataset("tiny")
     stored = {}
     for check in CHECKS:
-        if check.part == "bonus":
+        if check.part == "bonus" or check.scale != data.name:  # the bonus and the quality bars
             continue
         set_seed(CHECKS_SEED)
         inputs = json.loads(json.dumps(check.make_inputs(data, random.Random(CHECKS_SEED))))

@@ -6,6 +6,9 @@
   its cells changed since it was last executed (or it never was), so nbval would compare against
   outputs of other code. The fix it prints: ``make notebooks``.
 
+- ``python -m tools.nbtools colab [--repo URL] [NB...]`` puts the Colab badge and set-up cell
+  (``tools/colab.py``) at the top of each notebook, replacing earlier ones; it executes nothing.
+
 The Makefile runs ``execute`` with ``HW_DATASET=tiny`` so the stored outputs are the ones nbval
 compares against in CI. Stored outputs never carry the executing machine's paths: ``execute``
 replaces them (``scrub_paths``), and nbval's sanitizer (tools/nbval_sanitize.cfg) hides them in
@@ -21,6 +24,8 @@ import time
 from pathlib import Path
 
 import nbformat
+
+from tools import colab
 
 METADATA_KEY = "so_duplicates"
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -85,6 +90,33 @@ def execute(path: Path, timeout_s: int = 900) -> None:
     print(f"{path}: executed in {time.perf_counter() - started:.0f} s")
 
 
+def insert_colab_cells(path: Path, repo_url: str = colab.PLACEHOLDER_REPO) -> bool:
+    """Make ``path`` open with the Colab badge and set-up cell; ``True`` when the file changed.
+
+    Earlier Colab cells (found by their tags) are removed wherever they are; cells already as
+    wanted keep their ids and outputs, so a second run changes nothing.
+    """
+    notebook = nbformat.read(path, as_version=4)
+    wanted = [("markdown", colab.BADGE_TAG, colab.badge_source(repo_url, path.name)),
+              ("code", colab.CELL_TAG, colab.cell_source(repo_url))]
+    head = [(cell.cell_type, cell_tags(cell), cell.source) for cell in notebook.cells[:2]]
+    if head == [(kind, [tag], source) for kind, tag, source in wanted]:
+        return False
+    tags = {colab.BADGE_TAG, colab.CELL_TAG}
+    rest = [cell for cell in notebook.cells if not tags & set(cell_tags(cell))]
+    badge = nbformat.v4.new_markdown_cell(wanted[0][2], metadata={"tags": [colab.BADGE_TAG]})
+    setup = nbformat.v4.new_code_cell(wanted[1][2], metadata={"tags": [colab.CELL_TAG]})
+    notebook.cells = [badge, setup, *rest]
+    temporary = path.with_suffix(".ipynb.tmp")
+    nbformat.write(notebook, temporary)
+    temporary.replace(path)
+    return True
+
+
+def cell_tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
 def staleness(path: Path) -> str | None:
     """Why ``path``'s stored outputs are stale, or ``None`` when they are fresh."""
     notebook = nbformat.read(path, as_version=4)
@@ -123,9 +155,22 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("notebooks", nargs="+", type=Path)
     fresh = commands.add_parser("check-fresh", help="fail when stored outputs are stale")
     fresh.add_argument("notebooks", nargs="*", type=Path)
+    cells = commands.add_parser("colab", help="put the Colab badge and set-up cell first")
+    cells.add_argument("--repo", default=colab.PLACEHOLDER_REPO,
+                       help="the repository's GitHub URL (default: a placeholder)")
+    cells.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
     if args.command == "check-fresh":
         return check_fresh(args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb")))
+    if args.command == "colab":
+        try:
+            colab.github_slug(args.repo)  # a bad URL fails before any notebook changes
+        except ValueError as error:
+            parser.error(str(error))
+        for path in args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb")):
+            changed = insert_colab_cells(path, args.repo)
+            print(f"{path}: {'Colab cells written' if changed else 'unchanged'}")
+        return 0
     for path in args.notebooks:
         execute(path)
     return 0

@@ -116,8 +116,9 @@ def dssm_tokenizer(rows: Iterable[Sequence[str]]) -> TextTokenizer:
 def train_eval_pairs(rows: Iterable[Sequence[str]]
                      ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Part 3's (question, duplicate) pairs of ``rows``, split into (train, eval) pairs."""
-    return train_test_split(question_pairs(rows), test_size=recipes.PART3_EVAL_SHARE,
-                            random_state=recipes.SEED)
+    train, held_out = train_test_split(question_pairs(rows), test_size=recipes.PART3_EVAL_SHARE,
+                                       random_state=recipes.SEED)
+    return train, held_out
 
 
 def train_dssm(rows: Sequence[Sequence[str]], training: recipes.Training = recipes.PART3,
@@ -180,3 +181,12 @@ def baseline_ranker(part: str, inputs: dict) -> MeanVectorRanker:
     rows = preprocess_rows(read_corpus(inputs["train"])[:inputs["train_rows"]])
     tokenizer, model, _, seen = train_dssm(rows)
     return MeanVectorRanker(dssm_word_vectors(model, tokenizer, seen), recipes.PART3_DIM)
+
+
+def bonus_baseline(inputs: dict) -> dict:
+    """The expected side of a bonus check (tests/task_tests/bonus.py): the similarities of what
+    the item extends, trained by the reference on the check's data."""
+    from tests.task_tests.bonus import ITEMS, similarities
+
+    ranker = baseline_ranker(ITEMS[inputs["item"]][1], inputs)
+    return {"similarities": similarities(ranker, preprocess_rows(inputs["validation"]))}

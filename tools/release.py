@@ -410,7 +410,7 @@ def build(out: Path, root: Path | None = None) -> BuildReport:
 # Lines too common to prove a leak: a bare keyword, closing brackets, `return x`, `x = y`,
 # a call without arguments (`loss.backward()`, `optimizer.zero_grad()`), very short lines.
 TRIVIAL = re.compile(r"^(return( \w+)?|pass|break|continue|else:|try:|finally:|[\]\)\}]+[,:]?"
-                     r"|\w+ = \w+|yield \w+|raise|(\w+ = )?[\w.]+\(\))$")
+                     r"|\w+ = \w+|yield \w+|raise|(\w+ = )?[\w.]+\(\)|with [\w.]+\(\):)$")
 MIN_LEAK_LENGTH = 12
 INSTRUCTOR_IMPORT = re.compile(r"^(from|import) tools(\.(?!submission\b)\w+|\b(?!\.))")
 
@@ -513,54 +513,51 @@ def release_imports(release: Path) -> list[str]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def validate(dataset: str = "tiny", reference: bool = True) -> int:
+def validate(dataset: str = "auto", reference: bool = True) -> int:
     """Both directions: the reference passes every graded check; the release imports and fails
     each graded check with ``NotImplementedError``. Returns the exit status (0: all good).
 
-    ``reference=False`` checks the release direction only (the tests grade the reference apart).
+    Both are graded by one grader, on the same hidden data. ``reference=False`` checks the
+    release direction only (the tests grade the reference apart). The bonus is left out: it is
+    open, and neither the reference nor the release attempts it.
     """
     from tools import grader
+    from tools.grading.report import format_table
 
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="release-validate-") as work:
         release = Path(work) / "student"
         print(build(release).summary())
-        leaks = scan(release)
-        problems += [f"leak: {leak}" for leak in leaks]
+        problems += [f"leak: {leak}" for leak in scan(release)]
         problems += [f"release does not import: {failure}" for failure in release_imports(release)]
-        # A copy of the ground truth: the grader restores the file it reads if a check changes
-        # it, and that must never undo a `make gt` running at the same time.
-        gt_copy = Path(work) / "test_gt.json"
-        shutil.copy(REPO_ROOT / "test_gt.json", gt_copy)
-        config = grader.GraderConfig(dataset=dataset, gt_path=gt_copy,
-                                     out_dir=Path(work) / "grading")
-        if reference:
-            print("\n== the reference (every graded check must pass)")
-            report = grader.grade(REPO_ROOT, config, name="reference")
-            print(grader.format_table(report))
-            problems += [f"reference fails {r.name}: {r.reason}" for r in report.results
-                         if r.status == "fail"]
-        print("\n== the student release (every graded check must fail with NotImplementedError)")
-        student = grader.grade(release, config, name="student-release")
-        print(grader.format_table(student))
-        problems += student.notes
-        for result in student.results:
-            if result.status == "n/a":
-                continue
-            if result.status == "pass":
-                if result.max_points:
-                    problems.append(f"release passes {result.name} without student code "
-                                    f"(free points: give it weight 0 in tools/grading/points.py)")
-            elif result.error_type != "NotImplementedError" and result.max_points:
-                problems.append(f"release fails {result.name} with {result.error_type or 'a wrong'}"
-                                f" answer, not NotImplementedError: {result.reason}")
+        config = grader.GraderConfig(dataset=dataset, out_dir=Path(work) / "grading")
+        with grader.Grader(config) as grading:
+            if reference:
+                print("\n== the reference (every graded check must pass)")
+                report = grading.grade(REPO_ROOT, name="reference")
+                print(format_table(report))
+                problems += [f"reference: {r.name} is {r.status}: {r.reason}"
+                             for r in report.results if r.part != "bonus"
+                             and r.status not in ("pass", "n/a")]
+            print("\n== the student release (every graded check must fail with "
+                  "NotImplementedError)")
+            student = grading.grade(release, name="student-release")
+            print(format_table(student))
+    for result in student.results:
+        if result.part == "bonus" or result.status == "n/a":
+            continue
+        if result.status == "pass":
+            problems.append(f"release passes {result.name} without student code")
+        elif result.error_type != "NotImplementedError":
+            problems.append(f"release fails {result.name} with {result.error_type or 'a wrong'}"
+                            f" answer, not NotImplementedError: {result.reason}")
     print()
     if problems:
         print(f"validate: {len(problems)} problem(s)")
         for problem in problems:
             print(f"  - {problem}")
         return 1
-    graded = sum(r.status != "n/a" for r in student.results)
+    graded = sum(r.part != "bonus" and r.status != "n/a" for r in student.results)
     print(f"validate: OK ({graded} graded checks: {'the reference passes each, ' * reference}"
           f"the release fails each with NotImplementedError and imports)")
     return 0
@@ -575,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
     scan_cmd = commands.add_parser("scan", help="look for solution code in a built release")
     scan_cmd.add_argument("release", type=Path, nargs="?", default=REPO_ROOT / "dist" / "student")
     validate_cmd = commands.add_parser("validate", help="reference passes, release fails cleanly")
-    validate_cmd.add_argument("--dataset", default="tiny")
+    validate_cmd.add_argument("--dataset", default="auto")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":

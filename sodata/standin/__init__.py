@@ -25,7 +25,7 @@ from sodata.standin.rand import Rand, make_rng
 from sodata.standin.titles import World
 from sodata.standin.vectors import background_corpus, train_vectors, write_vectors
 from sodata.standin.writer import (atomic_folder, check_destination, is_complete,
-                                     locked, write_manifest, write_rows)
+                                     locked, sweep_stale, write_manifest, write_rows)
 
 VECTORS_FILE = "standin-vectors-negative300.bin.gz"
 CORPUS_FILES = ("train.tsv", "validation.tsv", "test.tsv")
@@ -47,8 +47,8 @@ def generate(scale: str = "sample", seed: int = 0, out: Path | str = "data/stand
              **knobs) -> Path:
     """Write the stand-in data set of ``scale`` (tiny, sample, full) into ``out``; return ``out``.
 
-    An existing data set in ``out`` made with the same scale, seed, generator version and knobs is
-    reused as it is. Otherwise the data set is generated into a temporary folder beside ``out``
+    An existing data set in ``out`` made with the same scale, seed, generator version and knobs,
+    whose files match the manifest's sha256, is reused as it is. Otherwise the data set is generated into a temporary folder beside ``out``
     and moved into place when complete. ``knobs`` override ``Knobs`` fields by name.
     Raises ``ValueError`` for an unknown scale or knob or a negative seed,
     ``NotADirectoryError`` when ``out`` is a file, ``OSError`` (ENOSPC) when the disk is full.
@@ -59,10 +59,11 @@ def generate(scale: str = "sample", seed: int = 0, out: Path | str = "data/stand
     check_destination(out)
     identity = {"generator_version": GENERATOR_VERSION, "scale": scale, "seed": seed,
                 "knobs": config.as_dict()}
-    if is_complete(out, identity):
+    if is_complete(out, identity, say_why=True):
+        sweep_stale(out)
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
-    with locked(out):
+    with locked(out):  # also removes temporary folders a killed run left
         if is_complete(out, identity):  # another process finished it while we waited
             return out
         started = time.perf_counter()

@@ -1,8 +1,12 @@
 """Writing a data set atomically, describing it in a manifest, and reusing it when it matches.
 
 A data set is written into a temporary folder beside its destination and renamed into place only
-when every file is complete, so an interrupted or failed run leaves nothing half-written behind.
-A lock file serialises concurrent runs on the same destination (where the OS offers ``fcntl``).
+when every file is complete, so an interrupted or failed run leaves nothing half-written behind:
+an exception (Ctrl-C included) or SIGTERM/SIGHUP (a kernel restart, a closed terminal) removes the
+temporary folder; one left by SIGKILL or a power cut is swept by the next run, which holds the
+lock file (``filelock``) that serialises runs on the same destination. A data set is reused only
+when every file's sha256 matches the manifest: hashing costs about 0.13 s for the sample scale's
+99 MB and 0.65 s for full's 484 MB (2 cores, load average 1), cheap enough to do on every reuse.
 """
 import contextlib
 import errno
@@ -10,9 +14,16 @@ import hashlib
 import json
 import os
 import shutil
+import signal
+import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from sodata.assets import sha256sum
 
 MANIFEST = "manifest.json"
 CHUNK_ROWS = 2_000
@@ -52,15 +63,35 @@ def read_manifest(folder: Path) -> dict | None:
         return None
 
 
-def is_complete(folder: Path, identity: dict) -> bool:
-    """``folder`` holds a data set made with ``identity`` whose files are all present and sized right."""
+def is_complete(folder: Path, identity: dict, say_why: bool = False) -> bool:
+    """``folder`` holds a data set made with ``identity`` whose files all match the manifest's
+    sha256; with ``say_why``, a data set that matches ``identity`` but not its files says so."""
     manifest = read_manifest(folder)
     if manifest is None or any(manifest.get(key) != value for key, value in identity.items()):
         return False
-    sizes = manifest.get("sizes", {})
-    return bool(sizes) and all(
-        (folder / name).is_file() and (folder / name).stat().st_size == size
-        for name, size in sizes.items())
+    problem = check_manifest(folder)
+    if problem is not None and say_why:
+        print(f"{problem}: generating the data set again", file=sys.stderr, flush=True)
+    return problem is None
+
+
+def check_manifest(folder: Path) -> str | None:
+    """None when every file the manifest lists has its size and sha256, else what differs."""
+    manifest = read_manifest(folder)
+    if manifest is None:
+        return f"{folder} holds no readable {MANIFEST}"
+    sizes, digests = manifest.get("sizes") or {}, manifest.get("files") or {}
+    if not sizes or set(sizes) != set(digests):
+        return f"{folder / MANIFEST} lists no files, or sizes and sha256 for different files"
+    for name, size in sizes.items():
+        path = folder / name
+        if not path.is_file():
+            return f"{path} is missing"
+        if path.stat().st_size != size:
+            return f"{path} holds {path.stat().st_size:,} bytes, its manifest says {size:,}"
+        if sha256sum(path) != digests[name]:
+            return f"{path} changed since it was generated (its sha256 differs from the manifest's)"
+    return None
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:
@@ -68,21 +99,38 @@ def write_manifest(folder: Path, manifest: dict) -> None:
     (folder / MANIFEST).write_text(text, encoding="utf-8")
 
 
+def _lock(out: Path) -> FileLock:
+    return FileLock(out.parent / f".{out.name}.lock")
+
+
 @contextlib.contextmanager
 def locked(out: Path) -> Iterator[None]:
-    """Hold an exclusive lock beside ``out`` (no-op where ``fcntl`` is missing, e.g. Windows)."""
-    try:
-        import fcntl
-    except ImportError:
+    """Hold the exclusive lock beside ``out`` and sweep the temporary folders a killed run left."""
+    with _lock(out):
+        _sweep(out)
         yield
-        return
-    lock_path = out.parent / f".{out.name}.lock"
-    with open(lock_path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sweep_stale(out: Path) -> None:
+    """Remove temporary folders a killed run left beside ``out``, unless a run holds the lock."""
+    lock = _lock(out)
+    try:
+        lock.acquire(timeout=0)
+    except (Timeout, OSError):
+        return  # a run is writing (its temporary folder is not stale), or a read-only folder
+    try:
+        _sweep(out)
+    finally:
+        lock.release()
+
+
+def _sweep(out: Path) -> None:
+    """Remove ``.<out>.tmp-*`` and ``.<out>.old-*`` beside ``out``; call holding its lock."""
+    for pattern in (f".{out.name}.tmp-*", f".{out.name}.old-*"):
+        for stale in out.parent.glob(pattern):
+            if stale.is_dir():
+                print(f"removing {stale}, left by an interrupted run", file=sys.stderr, flush=True)
+                shutil.rmtree(stale, ignore_errors=True)
 
 
 def check_destination(out: Path) -> None:
@@ -100,23 +148,25 @@ def check_destination(out: Path) -> None:
                               f"manifest: refusing to replace it; pass a new or empty folder")
 
 
-def atomic_folder(out: Path, fill) -> None:
+def atomic_folder(out: Path, fill: Callable[[Path], None]) -> None:
     """Call ``fill(tmp)`` on a fresh temporary folder beside ``out``, then move it to ``out``.
 
-    On any error the temporary folder is removed; a full disk becomes an ``OSError`` that says so.
+    On any error, Ctrl-C, SIGTERM or SIGHUP the temporary folder is removed; a full disk becomes
+    an ``OSError`` that says so. Call holding ``locked(out)``.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the data set is not
-        fill(tmp)
-        old = None
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.replace(out, old / out.name)
-        os.replace(tmp, out)
+        with _removed_on_termination(tmp):
+            umask = os.umask(0)
+            os.umask(umask)
+            tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the data set is not
+            fill(tmp)
+            old = None
+            if out.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+                os.replace(out, old / out.name)
+            os.replace(tmp, out)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except OSError as error:
@@ -129,3 +179,33 @@ def atomic_folder(out: Path, fill) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+@contextlib.contextmanager
+def _removed_on_termination(tmp: Path) -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP first remove ``tmp``, then act as they did before (by
+    default: end the process). Signal handlers can only be set from the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    numbers = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {number: signal.getsignal(number) for number in numbers}
+    previous = {number: handler for number, handler in previous.items() if handler != signal.SIG_IGN}
+
+    def handler(number: int, frame) -> None:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for each, old in previous.items():
+            signal.signal(each, old if old is not None else signal.SIG_DFL)
+        old = previous[number]
+        if callable(old):
+            old(number, frame)
+        else:
+            signal.raise_signal(number)
+
+    for number in previous:
+        signal.signal(number, handler)
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old if old is not None else signal.SIG_DFL)

@@ -106,15 +106,6 @@ def observe_bonus(inputs: dict) -> dict:
     return {"attempted": True, "similarities": similarities(ranker, samples)}
 
 
-def baseline(inputs: dict) -> dict:
-    """The similarities of what the item extends, by the reference (instructor-only code)."""
-    from tools import pipeline
-
-    ranker = pipeline.baseline_ranker(ITEMS[inputs["item"]][1], inputs)
-    samples = pipeline.preprocess_rows(inputs["validation"])
-    return {"similarities": similarities(ranker, samples)}
-
-
 def mrr(similarities_per_sample: list, what: str) -> float:
     ranks = []
     for scores in similarities_per_sample:
@@ -140,7 +131,7 @@ def bonus_check(item: int) -> Check:
                  f"bonus item {item}: {ITEMS[item][0]}, with a quality gain over "
                  f"{'the MSE trigram model' if ITEMS[item][1] == 'part2' else 'Part 3'}.",
                  lambda data, rng: bonus_inputs(data, rng, item), observe_bonus, judge_bonus,
-                 expect=baseline, reference_seconds=60.0,
+                 expect="tools.pipeline:bonus_baseline", reference_seconds=60.0,
                  wants_expected=lambda outputs: bool(outputs.get("attempted")))
 
 

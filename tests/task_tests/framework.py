@@ -52,7 +52,8 @@ class Check:
         observe: ``inputs -> outputs``, runs the submission's code.
         judge: ``(outputs, expected, inputs) -> None``, raises ``CheckFailure``.
         expect: ``inputs -> expected``, run with the reference; ``"observe"`` (the default)
-            means ``observe`` itself; ``None``: the judge needs no reference.
+            means ``observe`` itself; ``"module:function"`` names instructor-only code that
+            students do not have; ``None``: the judge needs no reference.
         reference_seconds: about how long ``observe`` takes with the reference on the grader's
             inputs on one core; the grader allows a hundred times as much (slow but correct
             passes).
@@ -60,6 +61,8 @@ class Check:
             true (a bonus item not attempted needs no baseline trained).
         applies: ``data -> bool``; where false (a quality bar on data it was not calibrated
             for) the check is not run and counts as "n/a".
+        scale: the stand-in scale the grader draws this check's inputs from (the stages need
+            little data: ``tiny``; the quality bars need the calibrated ``sample``).
     """
 
     name: str
@@ -73,12 +76,19 @@ class Check:
     reference_seconds: float = 1.0
     wants_expected: Callable[[Outputs], bool] = lambda outputs: True
     applies: Callable[[Any], bool] = lambda data: True
+    scale: str = "tiny"
 
     def expected(self, inputs: Inputs) -> Any:
         """The reference's side of the verdict (call it where the reference is importable)."""
         if self.expect is None:
             return None
-        return (self.observe if self.expect == "observe" else self.expect)(inputs)
+        expect = self.expect
+        if expect == "observe":
+            expect = self.observe
+        elif isinstance(expect, str):  # "module:function", the grader's code (not shipped)
+            module, _, name = expect.partition(":")
+            expect = getattr(importlib.import_module(module), name)
+        return expect(inputs)
 
     def verdict(self, outputs: Outputs, expected: Any, inputs: Inputs) -> None:
         """``judge``, with the course's sentence appended to a failure."""

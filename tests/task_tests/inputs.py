@@ -17,9 +17,14 @@ import numpy as np
 @functools.lru_cache(maxsize=4)
 def vectors_of(data) -> Any:
     """The data set's word vectors (gensim ``KeyedVectors``)."""
+    return load_vectors_cached(str(data.vectors), data.vectors_limit)
+
+
+@functools.lru_cache(maxsize=4)
+def load_vectors_cached(path: str, limit: int | None) -> Any:
     from sodata import load_vectors
 
-    return load_vectors(data.vectors, limit=data.vectors_limit)
+    return load_vectors(path, limit=limit)
 
 
 @functools.lru_cache(maxsize=4)
@@ -87,17 +92,20 @@ class FixedTokenizer:
         return list(self.tokens[text])
 
 
-def packed_pairs(pairs: Sequence[Sequence[str]], tokens: Mapping[str, Sequence[int]]):
-    """A batch of text pairs as ``((question ids, start offsets), (duplicate ids, offsets))``."""
+def start_offsets(bags: Sequence[Sequence[int]]) -> tuple:
+    """``(ids [N], offsets [B])`` int64 tensors: the bags one after another and where each
+    starts (``nn.EmbeddingBag``'s input)."""
     import torch
 
-    def pack(texts):
-        ids = [tokens[text] for text in texts]
-        offsets = np.cumsum([0] + [len(x) for x in ids[:-1]])
-        return (torch.tensor([i for x in ids for i in x], dtype=torch.long),
-                torch.tensor(offsets, dtype=torch.long))
+    lengths = [len(bag) for bag in bags]
+    return (torch.tensor([i for bag in bags for i in bag], dtype=torch.long),
+            torch.tensor(np.cumsum([0, *lengths])[:-1], dtype=torch.long))
 
-    return pack([q for q, _ in pairs]), pack([d for _, d in pairs])
+
+def packed_pairs(pairs: Sequence[Sequence[str]], tokens: Mapping[str, Sequence[int]]):
+    """A batch of text pairs as ``((question ids, start offsets), (duplicate ids, offsets))``."""
+    return (start_offsets([tokens[q] for q, _ in pairs]),
+            start_offsets([tokens[d] for _, d in pairs]))
 
 
 def dot_product_loss(questions, duplicates):

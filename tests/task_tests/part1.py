@@ -151,7 +151,18 @@ def judge_hard_negatives(outputs: list, expected: dict, inputs: dict) -> None:
 
 
 def observe_scorer(inputs: dict) -> dict:
-    scorer = submission("scoring").Scorer(list(inputs["ks"]), FixedEmbedder(inputs["embeddings"]))
+    """The student's ``__call__``; their ``_get_hard_negatives`` is replaced by a correct one
+    (checked on its own), so this check fails only for ``__call__``."""
+    from hw_utils.ranking import hard_negative_counts
+
+    embedder = FixedEmbedder(inputs["embeddings"])
+    scorer = submission("scoring").Scorer(list(inputs["ks"]), embedder)
+
+    def get_hard_negatives(q, pos, negs):
+        embed = lambda texts: np.array([embedder(text, normalize=True) for text in texts])
+        return int(hard_negative_counts([[q, pos, *negs]], embed)[0])
+
+    scorer._get_hard_negatives = get_hard_negatives
     return {"hits": plain(scorer(inputs["samples"])),
             "verbose": plain(scorer(inputs["samples"][:2], verbose=True))}
 

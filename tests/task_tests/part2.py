@@ -7,8 +7,8 @@ import random
 import numpy as np
 
 from tests.task_tests.framework import Check, CheckFailure, fail, submission
-from tests.task_tests.inputs import (FixedTokenizer, keyed_vectors, sample_rows, validation_of,
-                                     vectors_for, vectors_of)
+from tests.task_tests.inputs import (FixedTokenizer, keyed_vectors, sample_rows, start_offsets,
+                                     validation_of, vectors_for, vectors_of)
 from tests.task_tests.values import as_array, as_int_list, assert_number, assert_vector, plain
 
 COURSE_WORD, COURSE_TRIGRAMS = "арбуз", ["#ар", "арб", "рбу", "буз", "уз#"]
@@ -18,8 +18,7 @@ TRAINED_SHARE = 0.25  # after training, the MSE must be under this share of the 
 
 def trigrams_of(word: str) -> list[str]:
     """The course's trigrams: ``'#' + word + '#'`` cut into overlapping triples."""
-    padded = f"#{word}#"
-    return [padded[i:i + 3] for i in range(len(padded) - 2)]
+    return [f"#{word}#"[start:start + 3] for start in range(len(word))]
 
 
 def words_of(data, rng: random.Random, n_known: int, n_unknown: int) -> tuple[list, list]:
@@ -191,9 +190,7 @@ def observe_model(inputs: dict) -> dict:
     if len(tables) == 1:
         with torch.no_grad():
             tables[0].copy_(torch.tensor(inputs["weights"]))
-        ids = torch.tensor([i for bag in inputs["bags"] for i in bag], dtype=torch.long)
-        offsets = torch.tensor(np.cumsum([0] + [len(b) for b in inputs["bags"][:-1]]))
-        outputs["forward"] = plain(model(ids, offsets))
+        outputs["forward"] = plain(model(*start_offsets(inputs["bags"])))
     return outputs
 
 
@@ -228,13 +225,8 @@ def packed_batches(inputs: dict) -> list:
     """``(vectors, ids, offsets)`` batches as Part 2's loader gives them."""
     import torch
 
-    batches = []
-    for rows in inputs["batches"]:
-        ids = [inputs["ids"][r] for r in rows]
-        offsets = torch.tensor(np.cumsum([0] + [len(x) for x in ids[:-1]]))
-        batches.append((torch.tensor([inputs["targets"][r] for r in rows], dtype=torch.float32),
-                        torch.tensor([i for x in ids for i in x], dtype=torch.long), offsets))
-    return batches
+    return [(torch.tensor([inputs["targets"][r] for r in rows], dtype=torch.float32),
+             *start_offsets([inputs["ids"][r] for r in rows])) for rows in inputs["batches"]]
 
 
 def observe_trainer(inputs: dict) -> dict:

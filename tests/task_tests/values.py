@@ -64,8 +64,8 @@ def assert_vector(actual: Any, expected: Any, what: str, rtol: float = 1e-4,
         first = int(np.flatnonzero(~close.ravel())[0])
         raise CheckFailure(
             f"{what}: {int((~close).sum())} of {expected.size} values differ (rtol={rtol}, "
-            f"atol={atol}); at index {first} expected {expected.ravel()[first]!r}, got "
-            f"{actual.ravel()[first]!r}.\nexpected: {np.round(expected, 6).tolist()}\n"
+            f"atol={atol}); at index {first} expected {float(expected.ravel()[first])!r}, got "
+            f"{float(actual.ravel()[first])!r}.\nexpected: {np.round(expected, 6).tolist()}\n"
             f"got:      {np.round(actual, 6).tolist()}")
 
 
@@ -80,3 +80,24 @@ def assert_number(actual: Any, what: str) -> float:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 2000 else text[:2000] + f"... ({len(text)} characters)"
+
+
+def packed_rows(rows: Any) -> dict:
+    """A matrix of vectors as float16 bytes in base64: a tenth of its size as JSON numbers."""
+    import base64
+
+    array = np.asarray(plain(rows) if hasattr(rows, "detach") else rows, dtype=np.float16)
+    return {"float16_base64": base64.b64encode(array.tobytes()).decode("ascii"),
+            "shape": list(array.shape)}
+
+
+def unpacked_rows(packed: Any, what: str) -> np.ndarray:
+    """``packed_rows``' matrix back as float32; ``CheckFailure`` when it is not one."""
+    import base64
+
+    try:
+        array = np.frombuffer(base64.b64decode(packed["float16_base64"]), dtype=np.float16)
+        return array.reshape(packed["shape"]).astype(np.float32)
+    except (KeyError, TypeError, ValueError) as error:
+        raise CheckFailure(f"{what}: expected packed vectors, got {_short(packed)} "
+                           f"({error})") from None

@@ -1,6 +1,6 @@
 """Bonus: every method of the comparison (``tools.bonus.comparison``), timed and scored.
 
-On the sample stand-in at the notebook's settings (``quick``: ``Settings.quick()``, the
+On the sample stand-in at the settings of ``hw_utils.recipes`` (``quick``: ``Settings.quick()``, the
 ``make demo QUICK=1`` settings). Per method: Hits@10, MRR, training and scoring wall seconds
 and the step's CPU seconds. The issue's bars: no bonus model over 5 minutes of training on
 2 CPU cores; the whole comparison (``make demo``) under 10 minutes, quick mode under 2.
@@ -19,7 +19,7 @@ def run(quick: bool) -> dict:
     comparison = Comparison(get_dataset("sample"), Settings.quick() if quick else Settings(),
                             log=lambda line: None)
     results = comparison.run_all()
-    figures = {"settings": "quick" if quick else "notebook"}
+    figures = {"settings": "quick" if quick else "recipes"}
     for result in results:
         figures[result.name] = {
             "hits@10": round(result.metrics["hits@10"], 4), "mrr": round(result.metrics["mrr"], 4),

@@ -3,32 +3,32 @@
 On the sample stand-in (``quick``: the tiny one), with vectors loaded and the validation texts
 preprocessed as in the notebook:
 
-- ``collect_vocabulary`` over all distinct validation texts, and the course's list-based loop
-  (``word not in known_list``) on a subset of the texts, extrapolated linearly to all of them
-  (a lower bound: the loop is quadratic);
-- training for the notebook's epochs (``tools.grading.part2.settings``) and inference over all
-  unknown words;
-- Hits@K of Part 1 (preprocessed) and Part 2;
-- 10 epochs on a synthetic 100,000-word vocabulary (``quick``: 20,000): pairs of stand-in words
-  glued together, with random 300-d vectors, at the notebook's settings for the real data (whose
-  vocabulary is of that order); the issue's bar is under a minute on 2 cores.
+- ``tools.pipeline.split_vocabulary`` over all distinct validation texts, and the course's
+  list-based loop (``word not in known_list``) on a subset of the texts, extrapolated linearly
+  to all of them (a lower bound: the loop is quadratic);
+- training the plain reference (``tools.pipeline.train_trigram_model``) with the data set's
+  ``recipes.part2_training``, and inference over all unknown words (``with_oov_vectors``);
+- Hits@K of Part 1 (preprocessed) and Part 2 (``FastScorer``: the course ``Scorer``'s numbers);
+- ``recipes.PART2_REAL`` (the real data's settings) on a synthetic 100,000-word vocabulary
+  (``quick``: 20,000): pairs of stand-in words glued together, with random 300-d vectors (the
+  real data's vocabulary is of that order); the issue's bar is under a minute on 2 cores.
 
 Wall and CPU seconds are both given: on a machine shared with other jobs torch's two threads
 wait for each other, and the wall time grows far more than the work.
 """
+import os
 import time
 
 import numpy as np
 
-from sodata import get_dataset
-from hw_utils.embedding import Embedder
-from hw_utils.scoring import Scorer
-from hw_utils.trigram import build_oov_embeddings, collect_vocabulary
-from tools.grading import part2
+from hw_utils import recipes
+from hw_utils.ranking import FastScorer
+from sodata import get_dataset, read_corpus
+from sodata.vectors import load_vectors
+from tools.pipeline import preprocess_rows, split_vocabulary, train_trigram_model, with_oov_vectors
 
 COURSE_LOOP_TEXTS = 5_000
 SYNTHETIC_WORDS, SYNTHETIC_WORDS_QUICK = 100_000, 20_000
-SYNTHETIC_EPOCHS = 10
 
 
 def course_loop(texts: list[str], embeddings) -> tuple[list[str], list[str]]:
@@ -73,40 +73,38 @@ def _timed_cpu(function, *args, **kwargs):
 
 def run(quick: bool) -> dict:
     dataset = get_dataset("tiny" if quick else "sample")
-    inputs = part2.load_inputs(dataset)
-    texts = sorted({text for sample in inputs.samples for text in sample})
+    vectors = load_vectors(dataset.vectors, limit=dataset.vectors_limit)
+    samples = preprocess_rows(read_corpus(dataset.validation))
+    texts = sorted({text for sample in samples for text in sample})
+    (known, unknown), split_s = _timed(split_vocabulary, texts, vectors)
     figures: dict = {"dataset": dataset.name, "distinct_texts": len(texts),
-                     "known_words": len(inputs.known), "unknown_words": len(inputs.unknown)}
-
-    (known, unknown), figures["collect_vocabulary_s"] = _timed(collect_vocabulary, texts,
-                                                               inputs.vectors)
-    assert (known, unknown) == (inputs.known, inputs.unknown)
+                     "known_words": len(known), "unknown_words": len(unknown),
+                     "split_vocabulary_s": split_s}
     subset = texts[:COURSE_LOOP_TEXTS]
-    _, loop_s = _timed(course_loop, subset, inputs.vectors)
+    _, loop_s = _timed(course_loop, subset, vectors)
     figures["course_loop_s_extrapolated_lower_bound"] = round(loop_s * len(texts) / len(subset), 1)
 
-    chosen = part2.settings(dataset)
+    training = recipes.part2_training(dataset.name)
     (tokenizer, model, losses), figures["train_s"], figures["train_cpu_s"] = _timed_cpu(
-        part2.train, known, inputs.vectors, chosen.n_epochs, chosen.batch_size,
-        chosen.learning_rate)
-    figures.update(epochs=chosen.n_epochs, batch_size=chosen.batch_size,
-                   learning_rate=chosen.learning_rate, trigrams=tokenizer.vocab_size,
+        train_trigram_model, known, vectors, training)
+    figures.update(epochs=training.n_epochs, batch_size=training.batch_size,
+                   learning_rate=training.lr, trigrams=tokenizer.vocab_size,
                    loss_first=round(losses[0], 5), loss_last=round(losses[-1], 5),
-                   zero_vector_mse=round(float(np.mean(inputs.vectors[known] ** 2)), 5))
-    mapping, figures["inference_s"] = _timed(build_oov_embeddings, known + unknown,
-                                             inputs.vectors, model, tokenizer)
-
-    part1_hits = Scorer(part2.KS, Embedder(inputs.vectors, part2.DIM))(inputs.samples)
-    part2_hits = Scorer(part2.KS, Embedder(mapping, part2.DIM))(inputs.samples)
+                   zero_vector_mse=round(float(np.mean(vectors[known] ** 2)), 5))
+    mapping, figures["inference_s"] = _timed(with_oov_vectors, known, unknown, vectors, model,
+                                             tokenizer)
+    part1_hits = FastScorer(recipes.KS, vectors, recipes.DIM)(samples)
+    part2_hits = FastScorer(recipes.KS, mapping, recipes.DIM)(samples)
     figures["hits_part1_preprocessed"] = {str(k): v for k, v in part1_hits.items()}
     figures["hits_part2"] = {str(k): v for k, v in part2_hits.items()}
 
     size = SYNTHETIC_WORDS_QUICK if quick else SYNTHETIC_WORDS
-    vocabulary = synthetic_vocabulary(known + unknown, size, part2.DIM)
+    vocabulary = synthetic_vocabulary(known + unknown, size, recipes.DIM)
     (tokenizer, _, losses), train_s, cpu_s = _timed_cpu(
-        part2.train, list(vocabulary), vocabulary, SYNTHETIC_EPOCHS, part2.BATCH_SIZE_REAL,
-        part2.LEARNING_RATE)
+        train_trigram_model, list(vocabulary), vocabulary, recipes.PART2_REAL)
     figures.update(synthetic_words=size, synthetic_trigrams=tokenizer.vocab_size,
-                   synthetic_epochs=SYNTHETIC_EPOCHS, synthetic_batch_size=part2.BATCH_SIZE_REAL,
-                   synthetic_train_s=train_s, synthetic_train_cpu_s=cpu_s)
+                   synthetic_epochs=recipes.PART2_REAL.n_epochs,
+                   synthetic_batch_size=recipes.PART2_REAL.batch_size,
+                   synthetic_train_s=train_s, synthetic_train_cpu_s=cpu_s,
+                   load_average=os.getloadavg()[0])
     return figures

@@ -237,7 +237,7 @@ class Comparison:
     def _train_pairs(self, name: str, model: torch.nn.Module, optimizer, criterion,
                      loaders: dict[str, DataLoader], n_epochs: int) -> list[tuple[float, float]]:
         """Part 3's ``Trainer`` on ``loaders``: each epoch's (train loss, eval loss)."""
-        trainer = PairTrainer(model, optimizer, criterion, logdir=str(self.workdir / "runs" / name),
+        trainer = PairTrainer(model, optimizer, criterion, logdir=str(self.workdir / name),
                               device="cpu")
         history = trainer.train(loaders, n_epochs=n_epochs)
         trainer.writer.close()
@@ -287,7 +287,7 @@ class Comparison:
         """Part 3's DSSM-like model, its word vectors ranked as Part 1's ``Embedder``'s."""
         started = time.perf_counter()
         tokenizer, model, history, seen = pipeline.train_dssm(
-            self.train_rows, self.settings.part3, logdir=str(self.workdir / "runs" / "part3"),
+            self.train_rows, self.settings.part3, logdir=str(self.workdir / "part3"),
             device="cpu", dim=self.settings.dssm_dim, tokenizer=self.tokenizer)
         train_s = time.perf_counter() - started
         scorer = FastScorer(TABLE_KS, pipeline.dssm_word_vectors(model, tokenizer, seen),

@@ -1,1 +1,1 @@
-"""The grader's table of checks: each part registers its ``CHECKS`` in ``tools/grading/partN.py``."""
+"""The grader (``python -m tools.grader``); ``tools/grader.py`` lists its modules."""

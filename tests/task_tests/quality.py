@@ -1,0 +1,197 @@
+"""The course's quality bars: Hits@500 of each part's whole flow, run with the student's code the
+way the notebook runs it, on data the bars mean something for (the real data, or a stand-in
+scale calibrated to it: ``sodata.standin.config.CALIBRATED_SCALES``).
+
+The sandbox returns raw outputs only (preprocessed texts, word vectors); the grader ranks the
+validation samples with them itself (``hw_utils.ranking``) and compares with the bar.
+"""
+import random
+
+from tests.task_tests.framework import Check, fail, submission
+from tests.task_tests.inputs import sample_rows, validation_of
+from tests.task_tests.values import packed_rows, plain, unpacked_rows
+
+SAMPLES = 100  # validation samples ranked (each with all its ~1,000 candidates)
+
+
+def calibrated(data) -> bool:
+    from sodata.standin.config import CALIBRATED_SCALES
+
+    return not data.is_standin or data.name in CALIBRATED_SCALES
+
+
+def quality_inputs(data, rng: random.Random) -> dict:
+    from hw_utils import recipes
+    from sodata import english_stopwords
+
+    from hw_utils.text import TextPreprocessor
+
+    samples = sample_rows(validation_of(data), rng, SAMPLES)
+    preprocess = TextPreprocessor(recipes.PREPROCESSING["characters"],
+                                  recipes.PREPROCESSING["min_word_length"], english_stopwords())
+    return {"samples": samples, "preprocessed": [[preprocess(t) for t in s] for s in samples],
+            "characters": list(recipes.PREPROCESSING["characters"]),
+            "min_word_length": recipes.PREPROCESSING["min_word_length"],
+            "stopwords": sorted(english_stopwords()), "train": str(data.train),
+            "vectors": str(data.vectors), "vectors_limit": data.vectors_limit,
+            "data": data.name}
+
+
+def student_preprocessor(inputs: dict):
+    return submission("text").TextPreprocessor(inputs["characters"], inputs["min_word_length"],
+                                               set(inputs["stopwords"]))
+
+
+def preprocessed(inputs: dict, preprocess) -> list[list[str]]:
+    return [[str(preprocess(text)) for text in sample] for sample in inputs["samples"]]
+
+
+def words_of(samples: list[list[str]]) -> list[str]:
+    return sorted({word for sample in samples for text in sample for word in text.split()})
+
+
+def hits_at_500(samples: list[list[str]], vectors, dim: int) -> float:
+    from hw_utils import recipes
+    from hw_utils.ranking import FastScorer
+
+    return FastScorer([recipes.QUALITY_K], vectors, dim)(samples)[recipes.QUALITY_K]
+
+
+def judge_bar(bar: str, hits: float, what: str) -> None:
+    from hw_utils import recipes
+
+    if hits < recipes.QUALITY_BARS[bar]:
+        fail(f"{what}: expected Hits@{recipes.QUALITY_K} >= {recipes.QUALITY_BARS[bar]} for "
+             f"full marks, got {hits:.4f} on {SAMPLES} validation samples")
+
+
+def grader_vectors(inputs: dict):
+    from tests.task_tests.inputs import load_vectors_cached
+
+    return load_vectors_cached(inputs["vectors"], inputs["vectors_limit"])
+
+
+# --- Part 1 ------------------------------------------------------------------------------------
+def observe_part1(inputs: dict) -> dict:
+    return {"samples": preprocessed(inputs, student_preprocessor(inputs))}
+
+
+def judge_part1(outputs: dict, expected, inputs: dict) -> None:
+    vectors = grader_vectors(inputs)
+    judge_bar("part1.preprocessed", hits_at_500(outputs["samples"], vectors,
+                                                vectors.vector_size),
+              "Part 1 after preprocessing (your TextPreprocessor, the course's settings)")
+
+
+# --- Part 2 ------------------------------------------------------------------------------------
+def observe_part2(inputs: dict) -> dict:
+    """The notebook's Part 2 with the student's classes: train on the known words, infer the
+    unknown ones; returns the unknown words' vectors."""
+    import torch
+    from torch.utils.data import DataLoader
+
+    from hw_utils import recipes
+    from sodata import load_vectors
+
+    trigram = submission("trigram")
+    vectors = load_vectors(inputs["vectors"], limit=inputs["vectors_limit"])
+    words = words_of(inputs["preprocessed"])
+    known = [w for w in words if w in vectors]
+    unknown = [w for w in words if w not in vectors]
+    torch.manual_seed(recipes.SEED)
+    tokenizer = trigram.TrigramTokenizer(known)
+    loader = DataLoader(trigram.TrainTrigramDataset(known, vectors, tokenizer),
+                        batch_size=recipes.PART2.batch_size, shuffle=True,
+                        collate_fn=trigram.collate_fn)
+    model = trigram.TrigramModel(tokenizer.vocab_size, vectors.vector_size)
+    trainer = trigram.Trainer(model, torch.nn.MSELoss(),
+                              torch.optim.Adam(model.parameters(), lr=recipes.PART2.lr))
+    trainer.train(loader, recipes.PART2.n_epochs)
+    size = 256
+    inference = DataLoader(trigram.InferenceTrigramDataset(unknown, tokenizer), batch_size=size,
+                           collate_fn=trigram.inference_collate_fn)
+    model.eval()
+    rows = []
+    with torch.no_grad():
+        for number, (ids, offsets) in enumerate(inference):
+            batch = model(torch.as_tensor(ids, dtype=torch.long),
+                          torch.as_tensor(offsets, dtype=torch.long))
+            words = len(unknown[number * size:(number + 1) * size])  # offsets may hold one more
+            rows.extend(plain(batch)[:words])
+    return {"unknown": unknown, "vectors": packed_rows(rows)}
+
+
+def judge_part2(outputs: dict, expected, inputs: dict) -> None:
+    vectors = grader_vectors(inputs)
+    words = words_of(inputs["preprocessed"])
+    unknown = [w for w in words if w not in vectors]
+    if outputs["unknown"] != unknown:
+        fail(f"Part 2: expected vectors for the {len(unknown)} unknown words of the validation "
+             f"samples, got {len(outputs['unknown'])} words")
+    mapping = dict(zip(unknown, unpacked_rows(outputs["vectors"], "the unknown words' vectors")))
+    mapping.update((w, vectors[w]) for w in words if w in vectors)
+    judge_bar("part2", hits_at_500(inputs["preprocessed"], mapping, vectors.vector_size),
+              "Part 2 (word2vec + your trigram vectors for the unknown words)")
+
+
+# --- Part 3 ------------------------------------------------------------------------------------
+def observe_part3(inputs: dict) -> dict:
+    """The notebook's Part 3 with the student's classes; returns the validation words' trained
+    vectors (the model's table of shape [vocab_size, dim], row ``tokenizer(word)[0]``)."""
+    import torch
+    from sklearn.model_selection import train_test_split
+    from torch.utils.data import DataLoader
+
+    from hw_utils import recipes
+    from sodata import read_corpus
+
+    text, dssm = submission("text"), submission("dssm")
+    preprocess = student_preprocessor(inputs)
+    rows = [[str(preprocess(t)) for t in row] for row in read_corpus(inputs["train"])]
+    pairs = [(a, b) for row in rows for i, a in enumerate(row) for b in row[i + 1:]]
+    tokenizer = text.TextTokenizer(sorted({w for row in rows for t in row for w in t.split()}))
+    train, held_out = train_test_split(pairs, test_size=recipes.PART3_EVAL_SHARE,
+                                       random_state=recipes.SEED)
+    torch.manual_seed(recipes.SEED)
+    loaders = {name: DataLoader(dssm.QuestionDuplicatesDataset(part, tokenizer),
+                                batch_size=recipes.PART3.batch_size, shuffle=name == "train",
+                                collate_fn=dssm.collate_fn)
+               for name, part in (("train", train), ("eval", held_out))}
+    model = dssm.DssmLikeModel(tokenizer.vocab_size, recipes.PART3_DIM)
+    trainer = dssm.Trainer(model, torch.optim.Adam(model.parameters(), lr=recipes.PART3.lr),
+                           dssm.NTExentLoss(alpha=recipes.PART3_ALPHA))
+    trainer.train(loaders, recipes.PART3.n_epochs)
+    table = next(p for p in model.parameters()
+                 if list(p.shape) == [tokenizer.vocab_size, recipes.PART3_DIM])
+    words, rows = [], []
+    for word in words_of(inputs["preprocessed"]):
+        try:
+            index = tokenizer(word)
+        except KeyError:  # a tokenizer may refuse words outside its vocabulary
+            continue
+        if len(index) == 1:
+            words.append(word)
+            rows.append(table[int(index[0])].detach().cpu().numpy())
+    return {"words": words, "vectors": packed_rows(rows)}
+
+
+def judge_part3(outputs: dict, expected, inputs: dict) -> None:
+    from hw_utils import recipes
+
+    vectors = dict(zip(outputs["words"], unpacked_rows(outputs["vectors"], "the word vectors")))
+    judge_bar("part3", hits_at_500(inputs["preprocessed"], vectors, recipes.PART3_DIM),
+              "Part 3 (your DSSM-like model's word vectors)")
+
+
+CHECKS = [
+    Check("part1.quality", "part1", 1.0,
+          "full marks: Hits@500 >= 0.85 after preprocessing (>= 0.82 before).",
+          quality_inputs, observe_part1, judge_part1, expect=None, reference_seconds=2.0,
+          applies=calibrated, scale="sample"),
+    Check("part2.quality", "part2", 1.0, "full marks: Hits@500 >= 0.89.",
+          quality_inputs, observe_part2, judge_part2, expect=None, reference_seconds=10.0,
+          applies=calibrated, scale="sample"),
+    Check("part3.quality", "part3", 1.0, "full marks: Hits@500 >= 0.98.",
+          quality_inputs, observe_part3, judge_part3, expect=None, reference_seconds=60.0,
+          applies=calibrated, scale="sample"),
+]
