@@ -7,6 +7,7 @@ drives that browser: it cannot download its own here); skipped where either is m
 ``make browser-test`` installs playwright and runs it. It runs Part 1 on the tiny stand-in, in a
 copy of the notebook (JupyterLab autosaves: the committed outputs stay as they are).
 """
+import http.client
 import json
 import os
 import re
@@ -78,9 +79,18 @@ def wait_for_server(url: str, server: subprocess.Popen, timeout_s: float = 90) -
         try:
             urllib.request.urlopen(url, timeout=2)
             return
-        except OSError:
+        except (OSError, http.client.HTTPException):  # not up yet, or another program's port
             time.sleep(0.5)
     raise TimeoutError(f"jupyter lab did not answer {url} within {timeout_s} s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 @pytest.fixture
@@ -93,21 +103,24 @@ def lab(tmp_path):
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     nbformat.write(notebook, tmp_path / "notebooks" / NOTEBOOK)
-    port, token = free_port(), "browser-test"
-    command, environment = lab_command(tmp_path, port, token)
+    token = "browser-test"
     log = open(tmp_path / "lab.log", "wb")
-    server = subprocess.Popen(command, cwd=tmp_path, env=environment, stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+    for attempt in range(3):  # a free port can be taken (by a kernel) before the lab binds it
+        port = free_port()
+        command, environment = lab_command(tmp_path, port, token)
+        server = subprocess.Popen(command, cwd=tmp_path, env=environment, stdout=log,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_for_server(f"http://127.0.0.1:{port}/api/status?token={token}", server)
+            break
+        except (RuntimeError, TimeoutError):
+            stop(server)
+            if attempt == 2:
+                raise
     try:
-        wait_for_server(f"http://127.0.0.1:{port}/api/status?token={token}", server)
         yield f"http://127.0.0.1:{port}", token
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         log.close()
 
 
