@@ -16,7 +16,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # nbval and the test suite run on the tiny stand-in, quietly and reproducibly.
 TEST_ENV := HW_DATASET=tiny TQDM_DISABLE=1 PYTHONHASHSEED=0 MPLBACKEND=Agg
 
-.PHONY: help setup demo test check validate student submission gt bench lab data verify standin notebooks clean
+.PHONY: help setup demo test check validate student submission gt bench lab data verify standin notebooks browser-test clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -79,8 +79,12 @@ gt: $(STAMP)  ## regenerate test_gt.json from the reference solution
 bench: $(STAMP)  ## benchmarks; figures printed and kept in benchmarks/results/
 	$(PY) -m tools.bench $(BENCH_ARGS)
 
-lab: $(STAMP)  ## JupyterLab on the project's environment
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+# .venv/bin first on PATH: `%tensorboard` in a notebook and `tensorboard` in a lab terminal find
+# the project's TensorBoard, and the terminals' `python` is the project's.
+LAB := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: $(STAMP)  ## JupyterLab on the project's environment (TensorBoard on its PATH)
+	$(LAB) $(LAB_ARGS)
 
 data: $(STAMP)  ## download the real data into data/ (or HW_DATA_DIR); HW_DATA_MIRROR=folder copies from a mirror; ASSETS=names
 	$(PY) -m sodata download $(ASSETS)
@@ -94,5 +98,10 @@ standin: $(STAMP)  ## generate the stand-in (SCALE=tiny|sample|full, SEED=0)
 notebooks: $(STAMP)  ## re-execute the notebooks on the tiny stand-in, storing the outputs nbval compares
 	$(TEST_ENV) $(PY) -m tools.nbtools execute notebooks/*.ipynb
 
+browser-test: $(STAMP)  ## JupyterLab in headless Chromium runs Part 1 (needs `apt-get install chromium`)
+	@command -v chromium >/dev/null || { echo "chromium is needed: apt-get install -y chromium"; exit 1; }
+	$(PY) -c 'import playwright' 2>/dev/null || $(PY) -m pip install --quiet 'playwright>=1.40'
+	$(TEST_ENV) $(PY) -m pytest tests/test_lab_browser.py $(PYTEST_ARGS)
+
 clean:  ## remove build outputs (keeps .venv and data/)
-	rm -rf dist .pytest_cache runs benchmarks/tmp
+	rm -rf dist .pytest_cache runs benchmarks/tmp notebooks/runs

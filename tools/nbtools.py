@@ -10,12 +10,16 @@
   (``tools/colab.py``) at the top of each notebook, replacing earlier ones; it executes nothing.
 
 The Makefile runs ``execute`` with ``HW_DATASET=tiny`` so the stored outputs are the ones nbval
-compares against in CI.
+compares against in CI. Stored outputs never carry the executing machine's paths: ``execute``
+replaces them (``scrub_paths``), and nbval's sanitizer (tools/nbval_sanitize.cfg) hides them in
+fresh outputs.
 """
 import argparse
 import hashlib
 import os
+import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,7 +28,35 @@ import nbformat
 from tools import colab
 
 METADATA_KEY = "so_duplicates"
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO_ROOT / "notebooks"
+# Any absolute path under the usual homes of checkouts, environments and temporary files.
+MACHINE_PATH = re.compile(r"(?<![\w.~<>-])/(?:work|root|home|tmp|Users|private|var/folders)/[^\s'\"()<>,;:]*")
+
+
+def scrub_paths(text: str) -> str:
+    """``text`` without the machine's absolute paths: the repository, the Python environment,
+    the home and temporary folders become ``<repo>``, ``<venv>``, ``~``, ``<tmp>``; any other
+    path under /work, /root, /home, /tmp (...) becomes ``<path>``."""
+    for prefix, name in sorted([(str(REPO_ROOT), "<repo>"), (sys.prefix, "<venv>"),
+                                (tempfile.gettempdir(), "<tmp>"), (str(Path.home()), "~")],
+                               key=lambda pair: -len(pair[0])):
+        if len(prefix) > 1:
+            text = text.replace(prefix, name)
+    return MACHINE_PATH.sub("<path>", text)
+
+
+def scrub_outputs(notebook) -> None:
+    """``scrub_paths`` on every stored output's text (streams, tracebacks, text data)."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = scrub_paths(output["text"])
+            if "traceback" in output:
+                output["traceback"] = [scrub_paths(line) for line in output["traceback"]]
+            for mime, value in output.get("data", {}).items():
+                if mime.startswith("text/") and isinstance(value, str):
+                    output["data"][mime] = scrub_paths(value)
 
 
 def source_sha256(notebook) -> str:
@@ -47,6 +79,7 @@ def execute(path: Path, timeout_s: int = 900) -> None:
                             resources={"metadata": {"path": str(path.parent)}})
     started = time.perf_counter()
     client.execute()
+    scrub_outputs(notebook)
     notebook.metadata[METADATA_KEY] = {
         "source_sha256": source_sha256(notebook),
         "dataset": os.environ.get("HW_DATASET", ""),

@@ -495,19 +495,32 @@ def comparison_notes(results: Sequence[MethodResult]) -> list[str]:
 
 
 def plot_hits(results: Sequence[MethodResult], title: str = "", path: str | Path | None = None):
-    """Hits@K against K (log scale) for every method; saved as PNG to ``path`` when given.
-    Returns the matplotlib figure."""
+    """Hits@K against K (log scale), one panel per group: the methods that extend nothing
+    (Parts 1-3, baselines), then each method extended with its extensions, the base drawn in
+    black; saved as PNG to ``path`` when given. Returns the matplotlib figure."""
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(11, 5.5))
-    for index, result in enumerate(results):
-        style = "-" if result.extends is None else "--"
-        axes.plot(TABLE_KS, [result.metrics[f"hits@{k}"] for k in TABLE_KS], style, marker="o",
-                  label=result.name, color=plt.cm.tab20(index % 20))
-    axes.set(xscale="log", xlabel="K", ylabel="Hits@K", ylim=(0, 1.02), title=title)
-    axes.set_xticks(TABLE_KS, [str(k) for k in TABLE_KS])
-    axes.grid(True, alpha=0.3)
-    axes.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    names = {result.name for result in results}
+    groups = [("Parts 1-3 and baselines", [r for r in results if r.extends not in names])]
+    for base in results:
+        extensions = [r for r in results if r.extends == base.name]
+        if extensions:
+            groups.append((f"extending {base.name}", [base, *extensions]))
+    figure, panels = plt.subplots(1, len(groups), figsize=(5.2 * len(groups), 4.8), sharey=True,
+                                  squeeze=False)
+    for panel, (panel_title, members) in zip(panels[0], groups):
+        for index, result in enumerate(members):
+            is_base = index == 0 and len(groups) > 1 and panel_title.startswith("extending")
+            panel.plot(TABLE_KS, [result.metrics[f"hits@{k}"] for k in TABLE_KS],
+                       color="black" if is_base else plt.cm.tab10(index % 10),
+                       linestyle=("-", "--", "-.", ":")[index % 4], marker="os^Dv<>p"[index % 8],
+                       linewidth=2.5 if is_base else 1.5, label=result.name)
+        panel.set(xscale="log", xlabel="K", ylim=(0, 1.02), title=panel_title)
+        panel.set_xticks(TABLE_KS, [str(k) for k in TABLE_KS])
+        panel.grid(True, alpha=0.3)
+        panel.legend(fontsize=8, loc="lower right")
+    panels[0][0].set_ylabel("Hits@K")
+    figure.suptitle(title)
     figure.tight_layout()
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
