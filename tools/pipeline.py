@@ -139,7 +139,8 @@ def train_dssm(rows: Sequence[Sequence[str]], training: recipes.Training = recip
                "eval": DataLoader(QuestionDuplicatesDataset(eval_pairs, tokenizer),
                                   batch_size=training.batch_size, collate_fn=pairs_collate_fn)}
     model = DssmLikeModel(tokenizer.vocab_size, dim)
-    trainer = DssmTrainer(model, torch.optim.Adam(model.parameters(), lr=training.lr),
+    optimizer = torch.optim.Adam(model.parameters(), lr=training.lr, fused=True)  # as the notebook
+    trainer = DssmTrainer(model, optimizer,
                           NTExentLoss(alpha=recipes.PART3_ALPHA), logdir=logdir, device=device)
     history = trainer.train(loaders, training.n_epochs, verbose=verbose)
     trainer.writer.close()
