@@ -18,6 +18,7 @@ from sodata.standin.titles import GLUE, TEMPLATE_WORDS, TitleMaker, World
 
 # Like GoogleNews, the vectors lack a few of the most frequent function words.
 MISSING_WORDS = frozenset({"a", "to", "and", "of"})
+NORM_AT_TOP, NORM_PER_DECADE, NORM_MAX = 0.5, 0.7, 3.0
 ENGLISH_SHARE = 0.25
 PARAGRAPH_SHARE = 0.25
 COMPANY_SHARE = 0.3
@@ -30,7 +31,7 @@ def stable_hash(text: str) -> int:
     return zlib.crc32(text.encode("utf-8"))
 
 
-def english_sentence(rand: Rand) -> list[str]:
+def english_sentence(world: World, rand: Rand) -> list[str]:
     """A sentence of everyday English words, mostly from one theme."""
     theme = ENGLISH_CLUSTERS[rand.below(len(ENGLISH_CLUSTERS))]
     words = []
@@ -40,8 +41,10 @@ def english_sentence(rand: Rand) -> list[str]:
             words.append(rand.choice(theme))
         elif draw < 0.65:
             words.append(rand.choice(GLUE))
-        elif draw < 0.85:
+        elif draw < 0.75:
             words.append(rand.choice(TEMPLATE_WORDS))
+        elif draw < 0.9:
+            words.append(world.details[world.detail(rand)])
         else:
             words.append(rand.choice(ENGLISH_CLUSTERS[rand.below(len(ENGLISH_CLUSTERS))]))
     return words
@@ -55,7 +58,7 @@ def background_corpus(knobs: Knobs, world: World, rand: Rand) -> list[list[str]]
     for _ in range(knobs.background_sentences):
         draw = rand.random()
         if draw < ENGLISH_SHARE:
-            sentences.append(english_sentence(rand))
+            sentences.append(english_sentence(world, rand))
         elif draw < ENGLISH_SHARE + PARAGRAPH_SHARE:
             sentences.append(maker.paragraph())
         elif draw < ENGLISH_SHARE + PARAGRAPH_SHARE + COMPANY_SHARE:
@@ -65,14 +68,33 @@ def background_corpus(knobs: Knobs, world: World, rand: Rand) -> list[list[str]]
     return sentences
 
 
-def train_vectors(sentences: list[list[str]], knobs: Knobs, seed: int):
-    """Word2Vec (CBOW, 300-d) trained single-threaded, so the result depends only on the seed."""
+def train_vectors(sentences: list[list[str]], knobs: Knobs, seed: int,
+                  unknown: frozenset[str] = frozenset()):
+    """Word2Vec (CBOW, 300-d) trained single-threaded, so the result depends only on the seed;
+    without the words ``unknown`` (names the real vectors lack) and ``MISSING_WORDS``."""
     from gensim.models import Word2Vec
 
     model = Word2Vec(sentences=sentences, vector_size=VECTOR_SIZE, window=5, min_count=2,
                      workers=1, epochs=knobs.vector_epochs, seed=seed, hashfxn=stable_hash,
                      sample=1e-4, negative=5)
-    return without_words(model.wv, MISSING_WORDS)
+    return without_words(with_frequency_norms(model.wv), MISSING_WORDS | frozenset(unknown))
+
+
+def with_frequency_norms(wv):
+    """``wv`` with each vector's length set by its word's frequency rank.
+
+    Vectors trained on a big corpus (GoogleNews) are short for the most frequent words, which
+    appear in every context, and longer for content words; a small corpus leaves rare words
+    short instead (they are barely trained). The lengths are set to the big corpus's pattern:
+    ``NORM_AT_TOP`` for the most frequent word, growing with the log of the rank to ``NORM_MAX``.
+    """
+    import numpy as np
+
+    ranks = np.arange(len(wv.index_to_key), dtype=np.float32)
+    norms = np.minimum(NORM_AT_TOP + NORM_PER_DECADE * np.log10(ranks + 1), NORM_MAX)
+    lengths = np.linalg.norm(wv.vectors, axis=1, keepdims=True)
+    wv.vectors = (wv.vectors / np.maximum(lengths, 1e-6) * norms[:, None]).astype(np.float32)
+    return wv
 
 
 def without_words(wv, words: frozenset[str]):
