@@ -46,14 +46,14 @@ class Knobs:
     pool_size: int = 100_000
     background_sentences: int = 250_000
     vector_epochs: int = 5
-    oov_rate: float = 0.03
+    oov_rate: float = 0.06
     synonym_rate: float = 0.2
     synonym_strength: float = 0.8
-    hard_negative_share: float = 0.02
+    hard_negative_share: float = 0.01
     context_rate: float = 0.2
     drop_rate: float = 0.2
-    far_rate: float = 0.25
-    loose_rate: float = 0.015
+    far_rate: float = 0.4
+    loose_rate: float = 0.008
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -19,6 +19,7 @@ from sodata.standin.titles import GLUE, TEMPLATE_WORDS, TitleMaker, World
 # Like GoogleNews, the vectors lack a few of the most frequent function words.
 MISSING_WORDS = frozenset({"a", "to", "and", "of"})
 NORM_AT_TOP, NORM_PER_DECADE, NORM_MAX = 0.5, 0.7, 3.0
+SPELLING_WEIGHT = 0.6
 ENGLISH_SHARE = 0.25
 PARAGRAPH_SHARE = 0.25
 COMPANY_SHARE = 0.3
@@ -77,24 +78,58 @@ def train_vectors(sentences: list[list[str]], knobs: Knobs, seed: int,
     model = Word2Vec(sentences=sentences, vector_size=VECTOR_SIZE, window=5, min_count=2,
                      workers=1, epochs=knobs.vector_epochs, seed=seed, hashfxn=stable_hash,
                      sample=1e-4, negative=5)
-    return without_words(with_frequency_norms(model.wv), MISSING_WORDS | frozenset(unknown))
+    return without_words(big_corpus_shape(model.wv), MISSING_WORDS | frozenset(unknown))
 
 
-def with_frequency_norms(wv):
-    """``wv`` with each vector's length set by its word's frequency rank.
+def _unit(rows):
+    import numpy as np
 
-    Vectors trained on a big corpus (GoogleNews) are short for the most frequent words, which
-    appear in every context, and longer for content words; a small corpus leaves rare words
-    short instead (they are barely trained). The lengths are set to the big corpus's pattern:
-    ``NORM_AT_TOP`` for the most frequent word, growing with the log of the rank to ``NORM_MAX``.
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-6)
+
+
+def big_corpus_shape(wv):
+    """``wv`` reshaped like vectors trained on a big corpus (GoogleNews), which a small
+    background text does not give by itself:
+
+    - centred: a small corpus gives every vector a large common direction (random words at
+      cosine ~0.7), a big one does not (~0.1);
+    - spelling: words spelled alike are alike (``convert``, ``converts``, ``converter``): each
+      vector is mixed with the mean of random vectors of its character trigrams, with weight
+      ``SPELLING_WEIGHT`` (which is what Part 2's trigram model can learn);
+    - lengths: short for the most frequent words, which appear in every context, longer for
+      content words (a small corpus leaves rare words short instead, barely trained):
+      ``NORM_AT_TOP`` for the most frequent word, growing with the log of the rank to ``NORM_MAX``.
     """
     import numpy as np
 
-    ranks = np.arange(len(wv.index_to_key), dtype=np.float32)
+    vectors = _unit(wv.vectors - wv.vectors.mean(axis=0))
+    vectors = _unit((1 - SPELLING_WEIGHT) * vectors
+                    + SPELLING_WEIGHT * _unit(spelling_vectors(wv.index_to_key)))
+    ranks = np.arange(len(vectors), dtype=np.float32)
     norms = np.minimum(NORM_AT_TOP + NORM_PER_DECADE * np.log10(ranks + 1), NORM_MAX)
-    lengths = np.linalg.norm(wv.vectors, axis=1, keepdims=True)
-    wv.vectors = (wv.vectors / np.maximum(lengths, 1e-6) * norms[:, None]).astype(np.float32)
+    wv.vectors = (vectors * norms[:, None]).astype(np.float32)
     return wv
+
+
+def spelling_vectors(words: list[str]):
+    """For each word, the mean of fixed random unit vectors of its lower-cased character
+    trigrams (``#word#``; each trigram's vector seeded by its ``stable_hash``)."""
+    import numpy as np
+
+    cache: dict[str, np.ndarray] = {}
+
+    def trigram_vector(trigram: str) -> np.ndarray:
+        if trigram not in cache:
+            rng = np.random.Generator(np.random.PCG64(stable_hash(trigram)))
+            cache[trigram] = rng.standard_normal(VECTOR_SIZE, dtype=np.float32)
+        return cache[trigram]
+
+    rows = np.empty((len(words), VECTOR_SIZE), dtype=np.float32)
+    for index, word in enumerate(words):
+        marked = f"#{word.lower()}#"
+        rows[index] = np.mean([trigram_vector(marked[i:i + 3]) for i in range(len(marked) - 2)],
+                              axis=0)
+    return rows
 
 
 def without_words(wv, words: frozenset[str]):

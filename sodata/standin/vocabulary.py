@@ -7,6 +7,7 @@ which the word vectors do not know (as GoogleNews, cut at 500,000 words, lacks r
 ``wordfreq`` (Apache-2.0 code; its data is CC BY-SA 4.0, used here only to draw words) ships its
 lists inside the package, so this works offline; its version goes into the manifest.
 """
+import re
 from functools import lru_cache
 from itertools import accumulate
 
@@ -16,6 +17,10 @@ from sodata.stopwords import english_stopwords
 # mostly names, misspellings and foreign words.
 FIRST_RANK, LAST_RANK = 800, 40_000
 MIN_LENGTH = 4
+# Words no question title should be made of (the lists are drawn from the web and subtitles).
+OFFENSIVE = re.compile(r"fuck|shit|pussy|dick|cock|cunt|bitch|slut|whore|porn|sex|nigg|fag|"
+                       r"rape|penis|vagina|boob|tits|anal|horny|nude|naked|dildo|bastard|"
+                       r"retard|kill|murder|suicide|nazi|hitler|jihad|terror|drug|cocaine|heroin")
 
 
 def wordfreq_version() -> str:
@@ -34,5 +39,5 @@ def content_words() -> tuple[tuple[str, ...], tuple[float, ...]]:
     stopwords = english_stopwords()
     words = tuple(word for word in top_n_list("en", LAST_RANK)[FIRST_RANK:]
                   if word.isascii() and word.isalpha() and len(word) >= MIN_LENGTH
-                  and word not in stopwords)
+                  and word not in stopwords and not OFFENSIVE.search(word))
     return words, tuple(accumulate(frequencies[word] for word in words))
