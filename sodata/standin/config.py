@@ -53,7 +53,7 @@ class Knobs:
     context_rate: float = 0.2
     drop_rate: float = 0.2
     far_rate: float = 0.4
-    loose_rate: float = 0.008
+    loose_rate: float = 0.004
 
     def as_dict(self) -> dict:
         return asdict(self)

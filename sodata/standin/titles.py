@@ -101,7 +101,7 @@ class Intent:
 
 # How far paraphrases are written: synonym rate and drop rate of optional parts.
 FAR_SYNONYM_RATE = 0.8
-FAR_DROP_RATE = 0.6
+FAR_DROP_RATE = 0.8
 # Share of intents with 0, 1, 2 and 3 detail words (running sums).
 DETAIL_COUNT_CUM = (0.35, 0.75, 0.93, 1.0)
 # The fields a sibling (a similar question, not a duplicate) may share, and how often each:
