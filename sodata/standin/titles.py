@@ -103,13 +103,13 @@ class Intent:
 FAR_SYNONYM_RATE = 0.8
 FAR_DROP_RATE = 0.8
 # Share of intents with 0, 1, 2 and 3 detail words (running sums).
-DETAIL_COUNT_CUM = (0.35, 0.75, 0.93, 1.0)
+DETAIL_COUNT_CUM = (0.15, 0.5, 0.85, 1.0)
 # The fields a sibling (a similar question, not a duplicate) may share, and how often each:
 # mostly what it does, less often what it is about.
 SIBLING_KEEP = {"kind": 0.8, "action": 0.8, "obj": 0.8, "domain": 0.5, "details": 0.2,
                 "entity": 0.7, "modifier": 0.6}
 # Share of the lexicon's libraries and APIs whose words the vectors lack.
-UNKNOWN_ENTITY_SHARE = 0.6
+UNKNOWN_ENTITY_SHARE = 0.8
 CAMEL_TOPICS = frozenset({"java", "csharp", "android", "ios"})
 COMPANIONS = 6  # everyday words that keep company with one lexicon group in the background text
 
