@@ -46,14 +46,14 @@ class Knobs:
     pool_size: int = 100_000
     background_sentences: int = 250_000
     vector_epochs: int = 5
-    oov_rate: float = 0.06
+    oov_rate: float = 0.08
     synonym_rate: float = 0.15
     synonym_strength: float = 0.8
     hard_negative_share: float = 0.01
     context_rate: float = 0.2
     drop_rate: float = 0.1
-    far_rate: float = 0.45
-    loose_rate: float = 0.004
+    far_rate: float = 0.5
+    loose_rate: float = 0.002
 
     def as_dict(self) -> dict:
         return asdict(self)
