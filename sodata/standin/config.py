@@ -30,7 +30,8 @@ class Knobs:
                            (higher: duplicates share fewer words)
       synonym_strength     how consistently the background text uses synonyms in the same
                            contexts (higher: pretrained vectors place synonyms closer together)
-      hard_negative_share  share of negatives that are other questions on the same topic
+      hard_negative_share  share of negatives that are siblings of the question: similar questions
+                           on its topic sharing most of its intent, not duplicates
       context_rate         chance that a paraphrase adds a context phrase ("dynamically", ...)
       drop_rate            chance that a paraphrase leaves out an optional part (topic, target)
       far_rate             chance that a duplicate is a far paraphrase: another kind of question

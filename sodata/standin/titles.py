@@ -1,11 +1,15 @@
 """Question titles: an *intent* (what is asked) and its paraphrases (how it is written).
 
 An intent fixes the kind of question (how-to, problem, error, comparison), the topic, the action,
-the object and optional extras (a modifier, a target object, a library or API, an error name).
+the object and optional extras (a modifier, a target object, a library or API, an error name, and
+0-3 *details*: real English words drawn at their real frequencies, see ``vocabulary``).
 A paraphrase picks a template of that kind and a surface form for every slot: synonyms, singular or
 plural, optional parts left out or context added, casing, punctuation, and a few words turned into
-words the vectors lack (see ``noise``). Duplicates are paraphrases of one intent; negatives are
-paraphrases of other intents.
+words the vectors lack (see ``noise``). Duplicates are paraphrases of one intent (``duplicate``):
+most are close, ``far_rate`` of them are written another way (another kind of question, mostly
+synonyms, most optional parts left out) and ``loose_rate`` of them are about another intent.
+Negatives are paraphrases of other intents, ``hard_negative_share`` of them *siblings*: similar
+questions sharing most of the intent (``sibling``).
 
 The same machinery, without noise, lower-cased and with synonyms spread over contexts by
 ``synonym_strength``, writes the background text the word vectors are trained on.
@@ -324,7 +328,7 @@ class TitleMaker:
 
     def _fill(self, slot: str, intent: Intent) -> list[tuple[str, bool]]:
         """Words for one template slot as ``(word, keeps_its_case)``."""
-        rand, knobs = self.rand, self.knobs
+        rand = self.rand
         if slot == "how":
             return [(word, False) for word in self._synonym(OPENERS).split()]
         if slot in ("A", "Aing", "Aed"):

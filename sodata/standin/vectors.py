@@ -2,9 +2,13 @@
 
 The background text is separate from train, validation and test: programming sentences written
 from fresh intents (lower-case, no punctuation, no typos, synonyms spread over contexts by
-``synonym_strength``) and everyday English sentences. So the vectors know lower-case words,
-common English and the lexicon's words, but not the titles' typos, rare inflections, compound
-identifiers and code tokens, and not capitalised or punctuated tokens until a title is preprocessed.
+``synonym_strength``) and everyday English sentences (with real words at real frequencies, see
+``vocabulary``). So the vectors know lower-case words, common English and the lexicon's words, but
+not the titles' typos, rare inflections, compound identifiers and code tokens, not a share of the
+libraries' names (``World.unknown_words``), not the rarest English words, and not capitalised or
+punctuated tokens until a title is preprocessed. ``big_corpus_shape`` then gives them what
+GoogleNews' vectors have and a small corpus does not: no common direction, words spelled alike
+close together, short vectors for frequent words.
 """
 import gzip
 import shutil
