@@ -24,9 +24,14 @@ OFFENSIVE = re.compile(r"fuck|shit|pussy|dick|cock|cunt|bitch|slut|whore|porn|se
 
 
 def wordfreq_version() -> str:
-    from importlib.metadata import version
+    """The installed ``wordfreq``'s version; a clear error when it is missing."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return version("wordfreq")
+    try:
+        return version("wordfreq")
+    except PackageNotFoundError:
+        raise ModuleNotFoundError("the stand-in generator needs the wordfreq package: run "
+                                  "`make setup` or `pip install wordfreq==3.1.1`") from None
 
 
 @lru_cache(maxsize=1)
