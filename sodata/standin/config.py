@@ -54,7 +54,7 @@ class Knobs:
     context_rate: float = 0.2
     drop_rate: float = 0.1
     far_rate: float = 0.5
-    loose_rate: float = 0.002
+    loose_rate: float = 0.001
 
     def as_dict(self) -> dict:
         return asdict(self)

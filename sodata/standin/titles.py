@@ -112,6 +112,8 @@ DETAIL_COUNT_CUM = (0.15, 0.5, 0.85, 1.0)
 # mostly what it does, less often what it is about.
 SIBLING_KEEP = {"kind": 0.8, "action": 0.8, "obj": 0.8, "domain": 0.5, "details": 0.2,
                 "entity": 0.7, "modifier": 0.6}
+# Share of the background's cased sentences in title case, as a quarter of the titles are.
+TITLE_CASE_SHARE = 0.4
 # Share of the lexicon's libraries and APIs whose words the vectors lack.
 UNKNOWN_ENTITY_SHARE = 0.8
 CAMEL_TOPICS = frozenset({"java", "csharp", "android", "ios"})
@@ -502,11 +504,14 @@ class TitleMaker:
 
     def sentence(self, intent: Intent, cased: bool = False) -> list[str]:
         """A background sentence about ``intent``: words without punctuation or noise, lower-case,
-        or (``cased``) with names in their usual case and the first word capitalised."""
+        or (``cased``) with names in their usual case and the first word capitalised (every word
+        but the small ones in ``TITLE_CASE_SHARE`` of them)."""
         text = " ".join(word for word, _ in self._words(intent))
         if not cased:
             return TOKEN_RE.findall(text.lower())
         tokens = CASED_TOKEN_RE.findall(text)
-        if tokens:
-            tokens[0] = tokens[0][:1].upper() + tokens[0][1:]
+        title_case = self.rand.chance(TITLE_CASE_SHARE)  # as headlines are written
+        for i, token in enumerate(tokens):
+            if i == 0 or (title_case and token not in SMALL_WORDS):
+                tokens[i] = token[:1].upper() + token[1:]
         return tokens

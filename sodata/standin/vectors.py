@@ -22,7 +22,7 @@ from sodata.standin.titles import GLUE, TEMPLATE_WORDS, TitleMaker, World
 
 # Like GoogleNews, the vectors lack a few of the most frequent function words.
 MISSING_WORDS = frozenset({"a", "to", "and", "of"})
-NORM_AT_TOP, NORM_PER_DECADE, NORM_MAX = 0.5, 0.7, 3.0
+NORM_AT_TOP, NORM_PER_DECADE, NORM_MAX = 0.2, 0.8, 3.0
 SPELLING_WEIGHT = 0.6
 ENGLISH_SHARE = 0.25
 PARAGRAPH_SHARE = 0.25
