@@ -23,6 +23,7 @@ from sodata.standin.config import GENERATOR_VERSION, SCALES, VECTOR_SIZE, Knobs,
 from sodata.standin.corpus import NegativePool, ranking_rows, train_rows
 from sodata.standin.rand import Rand, make_rng
 from sodata.standin.titles import World
+from sodata.standin.vocabulary import wordfreq_version
 from sodata.standin.vectors import background_corpus, train_vectors, write_vectors
 from sodata.standin.writer import (atomic_folder, check_destination, is_complete,
                                      locked, sweep_stale, write_manifest, write_rows)
@@ -58,7 +59,7 @@ def generate(scale: str = "sample", seed: int = 0, out: Path | str = "data/stand
     out = Path(out).expanduser().absolute()
     check_destination(out)
     identity = {"generator_version": GENERATOR_VERSION, "scale": scale, "seed": seed,
-                "knobs": config.as_dict()}
+                "knobs": config.as_dict(), "wordfreq": wordfreq_version()}
     if is_complete(out, identity, say_why=True):
         sweep_stale(out)
         return out
@@ -87,7 +88,7 @@ def _write_dataset(folder: Path, knobs: Knobs, seed: int, identity: dict) -> Non
                                  ranking_rows(knobs, world, Rand(make_rng(seed, stream)), pool))
     del pool
     sentences = background_corpus(knobs, world, Rand(make_rng(seed, STREAM_BACKGROUND)))
-    wv = train_vectors(sentences, knobs, seed)
+    wv = train_vectors(sentences, knobs, seed, world.unknown_words)
     del sentences
     write_vectors(wv, folder / VECTORS_FILE)
     vectors_path = folder / VECTORS_FILE

@@ -10,17 +10,18 @@ GROUP_SIZES = (2, 3, 4, 5, 6)
 GROUP_CUMULATIVE = (0.80, 0.90, 0.95, 0.98, 1.0)
 
 
-def distinct_titles(maker: TitleMaker, intent: Intent, count: int) -> list[str]:
-    """``count`` paraphrases of ``intent``, all different where a few tries allow."""
-    titles: list[str] = []
+def duplicate_titles(maker: TitleMaker, intent: Intent, count: int) -> list[str]:
+    """A question on ``intent`` and ``count - 1`` duplicates of it (``TitleMaker.duplicate``),
+    all different where a few tries allow."""
+    titles = [maker.title(intent)]
     for _ in range(count * 4):
-        title = maker.title(intent)
+        title = maker.duplicate(intent)
         if title not in titles:
             titles.append(title)
             if len(titles) == count:
                 break
     while len(titles) < count:
-        titles.append(maker.title(intent))
+        titles.append(maker.duplicate(intent))
     return titles
 
 
@@ -29,7 +30,7 @@ def train_rows(knobs: Knobs, world: World, rand: Rand) -> Iterator[list[str]]:
     maker = TitleMaker(knobs, world, rand)
     for _ in range(knobs.train_rows):
         size = GROUP_SIZES[_group_index(rand)]
-        yield distinct_titles(maker, maker.intent(), size)
+        yield duplicate_titles(maker, maker.intent(), size)
 
 
 def _group_index(rand: Rand) -> int:
@@ -39,29 +40,28 @@ def _group_index(rand: Rand) -> int:
 
 
 class NegativePool:
-    """Questions to draw negatives from, indexed by topic for hard negatives."""
+    """Questions to draw negatives from."""
 
     def __init__(self, knobs: Knobs, world: World, rand: Rand):
         maker = TitleMaker(knobs, world, rand)
         self.intents = [maker.intent() for _ in range(knobs.pool_size)]
         self.titles = [maker.title(intent) for intent in self.intents]
-        self.by_topic: dict[int, list[int]] = {}
-        for index, intent in enumerate(self.intents):
-            self.by_topic.setdefault(intent.topic, []).append(index)
 
-    def negatives(self, intent: Intent, count: int, knobs: Knobs, rand: Rand,
+    def negatives(self, intent: Intent, count: int, maker: TitleMaker,
                   exclude: set[str]) -> list[str]:
-        """``count`` questions on other intents; about ``hard_negative_share`` on the same topic."""
-        same_topic = self.by_topic.get(intent.topic, [])
+        """``count`` questions on other intents: about ``hard_negative_share`` of them siblings
+        of ``intent`` (``TitleMaker.sibling``: similar, not duplicates), the others from the pool."""
+        rand, share = maker.rand, maker.knobs.hard_negative_share
         chosen: list[str] = []
         for _ in range(count):
             for _attempt in range(20):
-                if same_topic and rand.chance(knobs.hard_negative_share):
-                    index = rand.choice(same_topic)
+                if rand.chance(share):
+                    other = maker.sibling(intent)
+                    title = maker.title(other)
                 else:
                     index = rand.below(len(self.titles))
-                title = self.titles[index]
-                if self.intents[index].key != intent.key and title not in exclude:
+                    other, title = self.intents[index], self.titles[index]
+                if other.key != intent.key and title not in exclude:
                     break
             chosen.append(title)
         return chosen
@@ -80,7 +80,7 @@ def ranking_rows(knobs: Knobs, world: World, rand: Rand, pool: NegativePool
     maker = TitleMaker(knobs, world, rand)
     for _ in range(knobs.validation_rows):
         intent = maker.intent()
-        question, duplicate = distinct_titles(maker, intent, 2)
-        negatives = pool.negatives(intent, negatives_count(knobs, rand), knobs, rand,
+        question, duplicate = duplicate_titles(maker, intent, 2)
+        negatives = pool.negatives(intent, negatives_count(knobs, rand), maker,
                                    exclude={question, duplicate})
         yield [question, duplicate, *negatives]

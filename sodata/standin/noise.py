@@ -69,10 +69,10 @@ def code_token(rand: Rand) -> str:
 def oov_variant(word: str, other: str, rand: Rand) -> str:
     """``word`` turned into a word the vectors lack (``other``: a neighbour for compounds)."""
     draw = rand.random()
-    if draw < 0.35:
+    if draw < 0.5:
         return typo(word, rand)
-    if draw < 0.65:
+    if draw < 0.7:
         return inflect(word, rand)
-    if draw < 0.9:
+    if draw < 0.95:
         return compound(word, other, rand)
     return code_token(rand)

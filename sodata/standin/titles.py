@@ -1,17 +1,21 @@
 """Question titles: an *intent* (what is asked) and its paraphrases (how it is written).
 
 An intent fixes the kind of question (how-to, problem, error, comparison), the topic, the action,
-the object and optional extras (a modifier, a target object, a library or API, an error name).
+the object and optional extras (a modifier, a target object, a library or API, an error name, and
+0-3 *details*: real English words drawn at their real frequencies, see ``vocabulary``).
 A paraphrase picks a template of that kind and a surface form for every slot: synonyms, singular or
 plural, optional parts left out or context added, casing, punctuation, and a few words turned into
-words the vectors lack (see ``noise``). Duplicates are paraphrases of one intent; negatives are
-paraphrases of other intents.
+words the vectors lack (see ``noise``). Duplicates are paraphrases of one intent (``duplicate``):
+most are close, ``far_rate`` of them are written another way (another kind of question, mostly
+synonyms, most optional parts left out) and ``loose_rate`` of them are about another intent.
+Negatives are paraphrases of other intents, ``hard_negative_share`` of them *siblings*: similar
+questions sharing most of the intent (``sibling``).
 
 The same machinery, without noise, lower-cased and with synonyms spread over contexts by
 ``synonym_strength``, writes the background text the word vectors are trained on.
 """
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate
 
 from sodata.standin.config import Knobs
@@ -19,6 +23,7 @@ from sodata.standin.lexicon import (ACTIONS, API_SUFFIXES, API_VERBS, CONTEXT, D
                                       ENGLISH_CLUSTERS, ERRORS, MODIFIERS, OBJECTS, PREPOSITIONS, PROBLEMS, TOPICS, VERSIONS)
 from sodata.standin.noise import oov_variant, typo
 from sodata.standin.rand import Rand, zipf_cumulative
+from sodata.standin.vocabulary import content_words
 
 OPENERS = ["How to", "How do I", "How can I", "How do you", "How would I", "How should I",
            "Best way to", "Easiest way to", "Simplest way to", "Is there a way to", "Any way to",
@@ -89,13 +94,28 @@ class Intent:
     error: int
     problem: int
     domain: int
+    details: tuple[int, ...] = ()
 
     @property
     def key(self) -> tuple:
         """Intents with the same key ask the same thing."""
-        return self.kind, self.topic, self.action, self.obj, self.entity, self.error, self.domain
+        return (self.kind, self.topic, self.action, self.obj, self.entity,
+                self.error if self.kind == "error" else -1, self.domain, self.details)
 
 
+# How far paraphrases are written: synonym rate and drop rate of optional parts.
+FAR_SYNONYM_RATE = 0.8
+FAR_DROP_RATE = 0.8
+# Share of intents with 0, 1, 2 and 3 detail words (running sums).
+DETAIL_COUNT_CUM = (0.15, 0.5, 0.85, 1.0)
+# The fields a sibling (a similar question, not a duplicate) may share, and how often each:
+# mostly what it does, less often what it is about.
+SIBLING_KEEP = {"kind": 0.8, "action": 0.8, "obj": 0.8, "domain": 0.5, "details": 0.2,
+                "entity": 0.7, "modifier": 0.6}
+# Share of the background's cased sentences in title case, as a quarter of the titles are.
+TITLE_CASE_SHARE = 0.4
+# Share of the lexicon's libraries and APIs whose words the vectors lack.
+UNKNOWN_ENTITY_SHARE = 0.8
 CAMEL_TOPICS = frozenset({"java", "csharp", "android", "ios"})
 COMPANIONS = 6  # everyday words that keep company with one lexicon group in the background text
 
@@ -149,6 +169,12 @@ class World:
                 if name not in entities:
                     entities.append(name)
         self.entity_cum = [zipf_cumulative(len(entities), 0.9) for entities in self.entities]
+        # names the vectors lack (as GoogleNews lacks "listview" and "groupby")
+        self.unknown_words = frozenset(
+            token for topic in self.topics for entity in topic["entities"]
+            if rand.chance(UNKNOWN_ENTITY_SHARE)
+            for token in TOKEN_RE.findall(entity.lower())
+            if len(token) > 2 and token not in FUNCTION_WORDS)
         # every action, object, modifier and domain has its own company in the background text
         pool = sorted({word for cluster in ENGLISH_CLUSTERS for word in cluster})
         self.companions = {
@@ -158,6 +184,12 @@ class World:
             for index in range(size)}
         self.modifier_global_cum = self.modifier_cum
         self.domain_global_cum = list(accumulate(domain_weights))
+        # what a question is about, beyond its object: real English words at real frequencies
+        self.details, self.detail_cum = content_words()
+
+    def detail(self, rand: Rand) -> int:
+        """An index into ``details`` drawn with the words' real frequencies."""
+        return rand.weighted(self.detail_cum)
 
     @staticmethod
     def _api_name(camel: bool, rand: Rand) -> str:
@@ -181,6 +213,7 @@ class TitleMaker:
         self.rand = rand
         self.background = background
         self.kind_cum = [sum(KIND_WEIGHTS[:i + 1]) for i in range(len(KINDS))]
+        self.far = False  # writing a far paraphrase (see ``title``)
         self.foreign: dict[int, list] = self._second_senses() if background else {}
 
     def _second_senses(self) -> dict[int, list]:
@@ -200,17 +233,19 @@ class TitleMaker:
         return foreign
 
     # -- intents -----------------------------------------------------------------------------
-    def intent(self) -> Intent:
+    def intent(self, topic: int | None = None) -> Intent:
+        """A question's intent, on ``topic`` when given."""
         rand, world = self.rand, self.world
         kind = KINDS[rand.weighted(self.kind_cum)]
-        topic = rand.weighted(world.topic_cum)
+        topic = rand.weighted(world.topic_cum) if topic is None else topic
         entity = rand.weighted(world.entity_cum[topic])
-        has_entity = kind != "howto" or rand.chance(0.5)
+        has_entity = kind != "howto" or rand.chance(0.7)
         entity2 = rand.weighted(world.entity_cum[topic]) if kind == "versus" else -1
         if entity2 == entity:
             entity2 = (entity + 1) % len(world.entities[topic])
         obj = rand.weighted(world.object_cum[topic])
         has_target = rand.chance(0.35)
+        details = tuple(world.detail(rand) for _ in range(rand.weighted(DETAIL_COUNT_CUM)))
         return Intent(
             kind=kind, topic=topic, action=rand.weighted(world.action_cum[obj]), obj=obj,
             plural=rand.chance(0.3),
@@ -218,9 +253,23 @@ class TitleMaker:
             preposition=rand.below(len(PREPOSITIONS)) if has_target else -1,
             target=rand.weighted(world.target_cum) if has_target else -1,
             entity=entity if has_entity else -1, entity2=entity2,
-            error=rand.weighted(world.error_cum) if kind == "error" else -1,
-            problem=rand.below(len(PROBLEMS)) if kind == "problem" else -1,
-            domain=rand.weighted(world.domain_cum[topic]) if rand.chance(0.75) else -1)
+            error=rand.weighted(world.error_cum), problem=rand.below(len(PROBLEMS)),
+            domain=rand.weighted(world.domain_cum[topic]) if rand.chance(0.75) else -1,
+            details=details)
+
+    def sibling(self, intent: Intent) -> Intent:
+        """An intent on ``intent``'s topic sharing some of its other fields (each with
+        ``SIBLING_KEEP``), but not all: a similar question that is not a duplicate."""
+        fresh = self.intent(intent.topic)
+        kept = {name: getattr(intent, name) for name, keep in SIBLING_KEEP.items()
+                if self.rand.chance(keep)}
+        if len(kept) == len(SIBLING_KEEP):
+            del kept[list(SIBLING_KEEP)[self.rand.below(len(SIBLING_KEEP))]]
+        if "obj" in kept or "action" in kept:  # an action fits its object
+            kept["action"], kept["obj"] = kept.get("action", fresh.action), kept.get("obj", fresh.obj)
+        if kept.get("kind", fresh.kind) == "versus" and fresh.entity2 < 0:
+            kept["kind"] = "howto"
+        return replace(fresh, **kept)
 
     # -- surface forms -----------------------------------------------------------------------
     def _synonym(self, group: list):
@@ -236,14 +285,20 @@ class TitleMaker:
             if self.rand.chance(0.5):
                 return group[0]
             return self.rand.choice(group)
-        if len(group) > 1 and self.rand.chance(self.knobs.synonym_rate):
+        rate = FAR_SYNONYM_RATE if self.far else self.knobs.synonym_rate
+        if len(group) > 1 and self.rand.chance(rate):
             return group[1 + self.rand.below(len(group) - 1)]
         return group[0]
 
+    @property
+    def drop_rate(self) -> float:
+        return max(self.knobs.drop_rate, FAR_DROP_RATE) if self.far else self.knobs.drop_rate
+
     def _object_phrase(self, obj: int, plural: bool, modifier: int, domain: int = -1,
-                       determiner: bool = True) -> list[tuple[str, bool]]:
-        """``[determiner] [modifier] [domain] object``: "the empty user tables"."""
-        rand, drop = self.rand, self.knobs.drop_rate
+                       determiner: bool = True, details: tuple[int, ...] = ()
+                       ) -> list[tuple[str, bool]]:
+        """``[determiner] [modifier] [domain] [details] object``: "the empty user tables"."""
+        rand, drop = self.rand, self.drop_rate
         words: list[tuple[str, bool]] = []
         if determiner and rand.chance(0.45):
             words.append((rand.choice(("the", "all")) if plural else rand.choice(("a", "the")), False))
@@ -251,6 +306,9 @@ class TitleMaker:
             words.append((self._synonym(MODIFIERS[modifier]), False))
         if domain >= 0 and not rand.chance(drop / 4):
             words.append((DOMAINS[domain], False))
+        for detail in details:
+            if not rand.chance(drop):
+                words.append((self.world.details[detail], False))
         if rand.chance(0.1):
             plural = not plural
         words.append((self._synonym(OBJECTS[obj])[1 if plural else 0], False))
@@ -272,7 +330,7 @@ class TitleMaker:
 
     def _fill(self, slot: str, intent: Intent) -> list[tuple[str, bool]]:
         """Words for one template slot as ``(word, keeps_its_case)``."""
-        rand, knobs = self.rand, self.knobs
+        rand = self.rand
         if slot == "how":
             return [(word, False) for word in self._synonym(OPENERS).split()]
         if slot in ("A", "Aing", "Aed"):
@@ -280,14 +338,14 @@ class TitleMaker:
             return [(forms[("A", "Aing", "Aed").index(slot)], False)]
         if slot in ("O", "Obare"):
             return self._object_phrase(intent.obj, intent.plural, intent.modifier, intent.domain,
-                                       determiner=slot == "O")
+                                       determiner=slot == "O", details=intent.details)
         if slot == "T":
-            if intent.target < 0 or rand.chance(knobs.drop_rate):
+            if intent.target < 0 or rand.chance(self.drop_rate):
                 return []
             return [(PREPOSITIONS[intent.preposition], False),
                     *self._object_phrase(intent.target, rand.chance(0.3), -1)]
         if slot == "inL":
-            if rand.chance(knobs.drop_rate):
+            if rand.chance(self.drop_rate):
                 return []
             if rand.chance(0.1):
                 return [(f"({self._topic_name(intent.topic)})", True)]
@@ -309,7 +367,10 @@ class TitleMaker:
 
     def _words(self, intent: Intent) -> list[tuple[str, bool]]:
         """The template filled in: words with their case flags; ``?`` and ``:`` as separate items."""
-        template = TEMPLATES[intent.kind][self.rand.below(len(TEMPLATES[intent.kind]))]
+        kind = intent.kind
+        if self.far and kind != "versus":  # "X not working" for "how to X", and the like
+            kind = KINDS[self.rand.below(3)]
+        template = TEMPLATES[kind][self.rand.below(len(TEMPLATES[kind]))]
         words: list[tuple[str, bool]] = []
         for part in template.split():
             if part.startswith("{"):
@@ -322,10 +383,25 @@ class TitleMaker:
         return words
 
     # -- titles ------------------------------------------------------------------------------
-    def title(self, intent: Intent) -> str:
-        """One paraphrase of ``intent`` as a StackOverflow-like title."""
+    def duplicate(self, intent: Intent) -> str:
+        """A duplicate of a question on ``intent``: with ``loose_rate`` a question on another
+        intent (duplicates whose titles say nothing of it), with ``far_rate`` a far paraphrase,
+        else a paraphrase."""
+        if self.rand.chance(self.knobs.loose_rate):
+            return self.title(self.intent())
+        return self.title(intent, far=self.rand.chance(self.knobs.far_rate))
+
+    def title(self, intent: Intent, far: bool = False) -> str:
+        """One paraphrase of ``intent`` as a StackOverflow-like title.
+
+        ``far``: written another way: the template of another kind of question, synonyms
+        (``FAR_SYNONYM_RATE``), and optional parts left out (``FAR_DROP_RATE``)."""
         rand, knobs = self.rand, self.knobs
-        words = self._words(intent)
+        self.far = far
+        try:
+            words = self._words(intent)
+        finally:
+            self.far = False
         # words the vectors lack
         for i, (word, fixed) in enumerate(words):
             if len(word) < 3 or not word.isalpha() or word.lower() in FUNCTION_WORDS:
@@ -428,11 +504,14 @@ class TitleMaker:
 
     def sentence(self, intent: Intent, cased: bool = False) -> list[str]:
         """A background sentence about ``intent``: words without punctuation or noise, lower-case,
-        or (``cased``) with names in their usual case and the first word capitalised."""
+        or (``cased``) with names in their usual case and the first word capitalised (every word
+        but the small ones in ``TITLE_CASE_SHARE`` of them)."""
         text = " ".join(word for word, _ in self._words(intent))
         if not cased:
             return TOKEN_RE.findall(text.lower())
         tokens = CASED_TOKEN_RE.findall(text)
-        if tokens:
-            tokens[0] = tokens[0][:1].upper() + tokens[0][1:]
+        title_case = self.rand.chance(TITLE_CASE_SHARE)  # as headlines are written
+        for i, token in enumerate(tokens):
+            if i == 0 or (title_case and token not in SMALL_WORDS):
+                tokens[i] = token[:1].upper() + token[1:]
         return tokens
