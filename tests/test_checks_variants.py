@@ -31,10 +31,16 @@ CONVENTIONS = {
                                      "@ question >= positive)"),
     "trigram index in order of appearance": (
         "trigram.py", "enumerate(sorted(trigrams))", "enumerate(trigrams)"),
-    "Part 2 offsets end with the length": (
-        "trigram.py", "offsets = torch.tensor([0] + [len(ids) for ids in trigrams[:-1]]).cumsum(0)\n"
-                      "    return vectors",
-        "offsets = torch.tensor([0] + [len(ids) for ids in trigrams]).cumsum(0)\n    return vectors"),
+    "Part 2 offsets end with the length, read with include_last_offset": (
+        "trigram.py", [("offsets = torch.tensor([0] + [len(ids) for ids in trigrams[:-1]])"
+                        ".cumsum(0)\n    return vectors",
+                        "offsets = torch.tensor([0] + [len(ids) for ids in trigrams]).cumsum(0)"
+                        "\n    return vectors"),
+                       ('mode="sum")', 'mode="sum", include_last_offset=True)'),
+                       ("offsets = torch.tensor([0] + [len(ids) for ids in trigrams[:-1]])"
+                        ".cumsum(0)\n    indices",
+                        "offsets = torch.tensor([0] + [len(ids) for ids in trigrams]).cumsum(0)"
+                        "\n    indices")], None),
     "vocabulary indices sorted": (
         "text.py", "enumerate(vocab)}", "enumerate(sorted(vocab))}"),
     "Part 3 offsets as a list of ends": (
@@ -101,7 +107,7 @@ MISTAKES = {
     "eval loss never logged": ("dssm.py", '            self.writer.add_scalar("loss/eval_epoch", '
                                           'eval_loss, epoch)\n', "", "part3.trainer"),
 }
-MAIN_CHECKS = [check for check in CHECKS if check.part != "bonus"]
+MAIN_CHECKS = [check for check in CHECKS if check.part != "bonus" and not check.quality_bar]
 
 CHILD = r"""
 import importlib, json, sys
@@ -136,7 +142,7 @@ def graded():
 
     def grade(variants: dict, tmp: Path) -> dict:
         jobs = []
-        for name, (file, old, new, *_) in variants.items():
+        for name, (file, old, new, *_) in variants.items():  # old: a string or a list of pairs
             root = tmp / f"v{len(jobs)}"
             shutil.copytree(REPO / "hw_utils", root / "hw_utils",
                             ignore=shutil.ignore_patterns("__pycache__"))

@@ -63,6 +63,9 @@ class Check:
             for) the check is not run and counts as "n/a".
         scale: the stand-in scale the grader draws this check's inputs from (the stages need
             little data: ``tiny``; the quality bars need the calibrated ``sample``).
+        quality_bar: the course's quality bar it grades (a key of ``recipes.QUALITY_BARS``);
+            the grader runs these only when asked (``make check QUALITY=1``): they train
+            whole parts on a larger stand-in.
     """
 
     name: str
@@ -77,6 +80,7 @@ class Check:
     wants_expected: Callable[[Outputs], bool] = lambda outputs: True
     applies: Callable[[Any], bool] = lambda data: True
     scale: str = "tiny"
+    quality_bar: str | None = None
 
     def expected(self, inputs: Inputs) -> Any:
         """The reference's side of the verdict (call it where the reference is importable)."""

@@ -32,6 +32,9 @@ def parser() -> argparse.ArgumentParser:
                         help="the hidden data set's seed (default: a random one; in the report)")
     parser.add_argument("--jobs", type=int, default=0,
                         help="sandboxes at once (default: cores / 2 + 1; each runs a check twice)")
+    parser.add_argument("--quality", action="store_true",
+                        help="also grade the course's Hits@500 bars: each part trained whole on "
+                             "the calibrated sample stand-in (minutes per submission)")
     parser.add_argument("--unsafe", action="store_true",
                         help="grade without a sandbox where none can start (reports say so)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "dist" / "grading")
@@ -56,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print("grader: --seed must be a non-negative integer", file=sys.stderr)
         return 2
     config = GraderConfig(dataset=args.dataset, seed=args.seed, out_dir=args.out, jobs=args.jobs,
-                          unsafe=args.unsafe, time_factor=args.time_factor)
+                          unsafe=args.unsafe, quality=args.quality, time_factor=args.time_factor)
     try:
         if args.batch:
             return _batch(args.batch, config)

@@ -70,6 +70,7 @@ class GraderConfig:
     runs: int = 2  # runs of each check, compared for reproducibility
     jobs: int = 0  # sandboxes at once (0: cores // runs + 1)
     unsafe: bool = False  # no sandbox (only where none can start; reports say so)
+    quality: bool = False  # also the course's quality bars (Check.quality_bar): whole parts trained
     time_factor: float = 100.0  # x the reference's time
     min_seconds: float = 10.0  # the least CPU time a check's observe gets, per run
     max_seconds: float = 600.0  # the most (a bonus item's 100 x 60 s would be 100 minutes)
@@ -209,7 +210,8 @@ class Grader:
             scale, self.seed, self.private / "data", generate=False)
             for scale in {self._scale(c) for c in checks}}
         data_of = {c.name: planned[self._scale(c)] for c in checks}
-        applies = {c.name: _applies(c, data_of[c.name]) for c in checks}
+        applies = {c.name: (config.quality or not c.quality_bar) and _applies(c, data_of[c.name])
+                   for c in checks}
         # Only the scales some applicable check needs are generated (``sample`` takes a minute).
         self.datasets = {scale: dataset if data is not None else hidden_dataset(
             scale, self.seed, self.private / "data") for scale, dataset in sorted(planned.items())
@@ -290,6 +292,8 @@ class Grader:
             plans[check.name] = Plan(check, inputs[check.name], ref.get("expected"), spec, limits,
                                      0.0, void.get(check.name, ""),
                                      "" if applies[check.name] else
+                                     "a quality bar: graded with --quality (make check QUALITY=1)"
+                                     if check.quality_bar and not config.quality else
                                      f"does not apply to the '{data_of[check.name].name}' data set",
                                      expected_ready="expected" in ref, data=data_of[check.name])
         points = allocate((c.name, c.part, c.weight, c.name not in void and applies[c.name])
