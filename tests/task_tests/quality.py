@@ -150,8 +150,8 @@ def observe_part3(inputs: dict) -> dict:
     rows = [[str(preprocess(t)) for t in row] for row in read_corpus(inputs["train"])]
     pairs = [(a, b) for row in rows for i, a in enumerate(row) for b in row[i + 1:]]
     tokenizer = text.TextTokenizer(sorted({w for row in rows for t in row for w in t.split()}))
-    train, held_out = train_test_split(pairs, test_size=recipes.PART3_EVAL_SHARE,
-                                       random_state=recipes.SEED)
+    split = {"test_size": recipes.PART3_EVAL_SHARE, "random_state": recipes.SEED}
+    train, held_out = train_test_split(pairs, **split)
     torch.manual_seed(recipes.SEED)
     loaders = {name: DataLoader(dssm.QuestionDuplicatesDataset(part, tokenizer),
                                 batch_size=recipes.PART3.batch_size, shuffle=name == "train",
