@@ -158,7 +158,8 @@ def observe_part3(inputs: dict) -> dict:
                                 collate_fn=dssm.collate_fn)
                for name, part in (("train", train), ("eval", held_out))}
     model = dssm.DssmLikeModel(tokenizer.vocab_size, recipes.PART3_DIM)
-    trainer = dssm.Trainer(model, torch.optim.Adam(model.parameters(), lr=recipes.PART3.lr),
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipes.PART3.lr, fused=True)
+    trainer = dssm.Trainer(model, optimizer,
                            dssm.NTExentLoss(alpha=recipes.PART3_ALPHA))
     trainer.train(loaders, recipes.PART3.n_epochs)
     table = next(p for p in model.parameters()
