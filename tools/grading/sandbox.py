@@ -137,13 +137,15 @@ def bwrap_args(layout: Layout, limits: Limits) -> list[str]:
             str(SANDBOX_UID), "--disable-userns", "--cap-drop", "ALL", "--die-with-parent",
             "--new-session", "--hostname", "sandbox", "--clearenv"]
     args += _system_mounts()
+    # The private /tmp first: a venv, the data or the code may live under /tmp (a clone there),
+    # and the read-only binds below must land on top of it, not be hidden by it.
+    args += ["--size", str(limits.file_bytes), "--tmpfs", "/tmp"]
     for path in python_mounts():
         args += ["--ro-bind", str(path), str(path)]
     for source, target in layout.mounts:
         args += ["--ro-bind", str(source), target]
     args += ["--proc", "/proc", "--dev", "/dev",
              "--size", str(limits.shm_bytes), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
-             "--size", str(limits.file_bytes), "--tmpfs", "/tmp",
              "--remount-ro", "/", "--chdir", layout.workdir]
     for name, value in layout.env.items():
         args += ["--setenv", name, value]
