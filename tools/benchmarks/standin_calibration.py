@@ -11,8 +11,8 @@ pipeline moves):
 - ``preprocessed``: the same after the course's preprocessing (``string.punctuation`` replaced by
   spaces, words of at least 3 characters, NLTK English stopwords);
 - ``part2``: plus Part 2's trigram vectors for unknown words (MSE), the notebook's recipe
-  (``tools.grading.part2``);
-- ``dssm``: Part 3's DSSM-like model, NT-Xent, the notebook's recipe (``tools.grading.part3``).
+  (``tools.pipeline``, ``hw_utils.recipes``);
+- ``dssm``: Part 3's DSSM-like model, NT-Xent, the recipe (``tools.pipeline.train_dssm``).
 
 and the classic mistakes the course's quality bars must catch: ``dssm_course_lr`` (Adam at the
 course's lr 3e-4 for ``MISTAKE_EPOCHS`` epochs). The raw and preprocessed rows are themselves
@@ -20,16 +20,15 @@ the mistakes of Parts 1-2 (no preprocessing; zero vectors for unknown words).
 Every cell is checked against the real column (within ``TOLERANCE``) or its band.
 """
 import argparse
-import string
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from hw_utils import recipes
 from sodata import Dataset, read_corpus
 from sodata.datasets import data_dir
-from sodata.stopwords import english_stopwords
 from sodata.vectors import load_vectors
 
 KS = (1, 10, 100, 500)
@@ -47,96 +46,63 @@ MISTAKE_EPOCHS = 3
 MISTAKE_LR = 3e-4
 
 
-def course_preprocessor():
-    """The course's preprocessing: punctuation to spaces, min length 3, NLTK stopwords."""
-    from hw_utils.text import TextPreprocessor
-
-    return TextPreprocessor(string.punctuation, min_word_length=3, stopwords=english_stopwords())
-
-
 class Inputs:
     """What the methods share: the vectors and the raw and preprocessed texts, read once."""
 
     def __init__(self, dataset: Dataset):
+        from tools import pipeline
+
         self.dataset = dataset
         self.vectors = load_vectors(dataset.vectors, limit=dataset.vectors_limit)
         self.raw = read_corpus(dataset.validation)
-        preprocess = course_preprocessor()
+        preprocess = pipeline.course_preprocessor()
         cleaned = {text: preprocess(text) for text in {t for row in self.raw for t in row}}
         self.validation = [[cleaned[text] for text in row] for row in self.raw]
-        self.train = [[preprocess(text) for text in row] for row in read_corpus(dataset.train)]
+        self.train = pipeline.preprocess_rows(read_corpus(dataset.train), preprocess)
 
 
-def _hits(embedder, samples) -> list[float]:
-    from hw_utils.scoring import Scorer
+def _hits(vectors, samples) -> list[float]:
+    """Hits@K of the mean word vectors (``FastScorer``: the course ``Scorer``'s numbers)."""
+    from hw_utils.ranking import FastScorer
 
-    scores = Scorer(list(KS), embedder)(samples)
+    scores = FastScorer(KS, vectors, recipes.DIM)(samples)
     return [float(scores[k]) for k in KS]
 
 
 def raw(inputs: Inputs) -> list[float]:
-    from hw_utils.embedding import Embedder
-
-    return _hits(Embedder(inputs.vectors, inputs.vectors.vector_size), inputs.raw)
+    return _hits(inputs.vectors, inputs.raw)
 
 
 def preprocessed(inputs: Inputs) -> list[float]:
-    from hw_utils.embedding import Embedder
-
-    return _hits(Embedder(inputs.vectors, inputs.vectors.vector_size), inputs.validation)
+    return _hits(inputs.vectors, inputs.validation)
 
 
 def part2(inputs: Inputs) -> list[float]:
-    from hw_utils.embedding import Embedder
-    from hw_utils.trigram import build_oov_embeddings, collect_vocabulary
-    from tools.grading import part2 as recipe
+    from tools import pipeline
 
-    known, unknown = collect_vocabulary((t for row in inputs.validation for t in row),
-                                        inputs.vectors)
-    chosen = recipe.settings(inputs.dataset)
-    tokenizer, model, _ = recipe.train(known, inputs.vectors, chosen.n_epochs, chosen.batch_size,
-                                       chosen.learning_rate)
-    mapping = build_oov_embeddings(known + unknown, inputs.vectors, model, tokenizer)
-    return _hits(Embedder(mapping, recipe.DIM), inputs.validation)
+    known, unknown = pipeline.split_vocabulary((t for row in inputs.validation for t in row),
+                                               inputs.vectors)
+    tokenizer, model, _ = pipeline.train_trigram_model(
+        known, inputs.vectors, recipes.part2_training(inputs.dataset.name))
+    return _hits(pipeline.with_oov_vectors(known, unknown, inputs.vectors, model, tokenizer),
+                 inputs.validation)
 
 
-def _train_dssm(inputs: Inputs, n_epochs: int, lr: float, sparse: bool = True) -> list[float]:
-    """Part 3's notebook flow (``tools.grading.part3.train_and_score``) on the course's
-    preprocessing; ``sparse=False`` is the course's dense Adam."""
-    import torch
-    from sklearn.model_selection import train_test_split
-    from torch.utils.data import DataLoader
+def _train_dssm(inputs: Inputs, training: recipes.Training) -> list[float]:
+    """Part 3's notebook flow (``tools.pipeline.train_dssm``) with ``training``."""
+    from tools import pipeline
 
-    from hw_utils import set_seed
-    from hw_utils.dssm import (DssmLikeModel, NTExentLoss, QuestionDuplicatesDataset, Trainer,
-                               build_question_pairs, build_vocab, collate_fn, word_vectors)
-    from hw_utils.embedding import Embedder
-    from hw_utils.text import TextTokenizer
-    from tools.grading.part3 import SETTINGS
-
-    set_seed(0)
-    tokenizer = TextTokenizer(build_vocab((t for row in inputs.train for t in row),
-                                          min_count=SETTINGS["min_count"]))
-    pairs, _ = train_test_split(build_question_pairs(inputs.train, SETTINGS["pairing"]),
-                                test_size=SETTINGS["test_size"], random_state=0)
-    loader = DataLoader(QuestionDuplicatesDataset(pairs, tokenizer),
-                        batch_size=SETTINGS["batch_size"], shuffle=True, collate_fn=collate_fn)
-    model = DssmLikeModel(tokenizer.vocab_size, SETTINGS["dim"], sparse=sparse)
-    optimizer = (torch.optim.SparseAdam if sparse else torch.optim.Adam)(
-        list(model.parameters()), lr=lr)
-    trainer = Trainer(model, optimizer, NTExentLoss(alpha=SETTINGS["alpha"]))
-    trainer.train({"train": loader}, n_epochs)
-    return _hits(Embedder(word_vectors(model, tokenizer), SETTINGS["dim"]), inputs.validation)
+    tokenizer, model, _, seen = pipeline.train_dssm(inputs.train, training)
+    return _hits(pipeline.dssm_word_vectors(model, tokenizer, seen), inputs.validation)
 
 
 def dssm(inputs: Inputs) -> list[float]:
-    from tools.grading.part3 import EPOCHS, SETTINGS
-
-    return _train_dssm(inputs, EPOCHS.get(inputs.dataset.name, 5), SETTINGS["lr"])
+    return _train_dssm(inputs, recipes.PART3)
 
 
 def dssm_course_lr(inputs: Inputs) -> list[float]:
-    return _train_dssm(inputs, MISTAKE_EPOCHS, MISTAKE_LR, sparse=False)
+    return _train_dssm(inputs, recipes.Training(recipes.PART3.batch_size, MISTAKE_LR,
+                                                MISTAKE_EPOCHS))
 
 
 METHODS = {"raw": raw, "preprocessed": preprocessed, "part2": part2, "dssm": dssm,
