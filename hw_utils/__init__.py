@@ -1,14 +1,16 @@
 """The homework package: "rank StackOverflow duplicate questions with word embeddings".
 
-One module per part; students fill in the code between the solution markers:
+One module per part; students fill in the course's templates between the solution markers:
 
-- ``hw_utils.text``      Part 1 and 3: ``TextPreprocessor``, ``TextTokenizer``
+- ``hw_utils.text``      Parts 1 and 3: ``TextPreprocessor``, ``TextTokenizer``
 - ``hw_utils.embedding`` Part 1: ``Embedder`` (mean of word vectors)
-- ``hw_utils.scoring``   Part 1: ``Scorer`` (Hits@K, DCG@K, MRR)
+- ``hw_utils.scoring``   Part 1: ``Scorer`` (Hits@K)
 - ``hw_utils.trigram``   Part 2: character-trigram model for out-of-vocabulary words
 - ``hw_utils.dssm``      Part 3: DSSM-like model trained with NT-Xent
-- ``tools.bonus``     Part 4 (bonus)
-- ``sodata``      data: the real assets, the stand-in, readers, word vectors
+
+Given, shared by the parts: ``hw_utils.ranking`` (fast Hits@K), ``hw_utils.recipes`` (every
+setting), ``hw_utils.data`` (the data: the package ``sodata``), ``set_seed``. The bonus is the
+student's own ``hw_utils/bonus.py`` (see ``tests/task_tests/bonus.py``).
 """
 from hw_utils.reproducibility import set_seed
 

@@ -10,8 +10,7 @@ class TaskTests(Part1Tests, Part2Tests, TaskTestsBase):
 
     Besides the course's ``test_*`` methods, ``test_stage(name)`` runs any graded check (e.g.
     ``'part3.collate_fn'``) on your ``hw_utils`` with the inputs and the reference's answers
-    stored in the ground truth; ``test_bonus(item)`` compares your bonus item with what it
-    extends.
+    stored in the ground truth.
     """
 
     @skips_without_ground_truth

@@ -20,8 +20,7 @@ the same way.
 
 The grader trains it on its own data and compares with what the item extends, on the same data:
 items 1 and 2 with Part 2 (trigram vectors for unknown words, MSE), items 3-5 with Part 3 (the
-DSSM); an item scores when its MRR is higher by ``MIN_GAIN`` at least. ``task_tests.test_bonus
-(item)`` runs the same comparison in a notebook.
+DSSM); an item scores when its MRR is higher by ``MIN_GAIN`` at least.
 """
 import random
 from dataclasses import dataclass
