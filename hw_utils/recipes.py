@@ -18,6 +18,9 @@ PREPROCESSING = {"characters": tuple(string.punctuation), "min_word_length": 3}
 # The course's quality bars: Hits@500 needed for full marks.
 QUALITY_K = 500
 QUALITY_BARS = {"part1.raw": 0.82, "part1.preprocessed": 0.85, "part2": 0.89, "part3": 0.98}
+# Where the reference itself is below a bar (a stand-in's hidden seed), the bar is the reference's
+# Hits@500 less this; the classic mistakes fall 0.03-0.05 short of the reference.
+QUALITY_TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)

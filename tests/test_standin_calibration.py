@@ -1,4 +1,4 @@
-"""What the calibrated stand-in (generator v4) is made of: real words, far and loose duplicates,
+"""What the calibrated stand-in (generator v5) is made of: real words, far and loose duplicates,
 similar negatives, vectors shaped like a big corpus's. The figures against the real data are
 ``python -m tools.bench standin_calibration`` (minutes); these checks take seconds."""
 import numpy as np

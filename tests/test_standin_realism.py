@@ -42,3 +42,11 @@ def test_standin_titles_look_like_real_ones(compared, figure, tolerance):
     standin, real = compared
     assert abs(standin[figure] - real[figure]) <= tolerance, (
         f"{figure}: stand-in {standin[figure]}, real {real[figure]} (tolerance {tolerance})")
+
+
+def test_vocabulary_grows_like_the_real_titles(compared):
+    """Distinct words after the first 10,000 words of titles: within 1.5x of the real titles'."""
+    standin, real = compared
+    ours, theirs = (int(side["types at 10k/50k/100k/200k words"].split("/")[0])
+                    for side in (standin, real))
+    assert theirs / 1.5 <= ours <= theirs * 1.5, f"distinct words at 10k: stand-in {ours}, real {theirs}"

@@ -107,15 +107,18 @@ class Intent:
 FAR_SYNONYM_RATE = 0.8
 FAR_DROP_RATE = 0.8
 # Share of intents with 0, 1, 2 and 3 detail words (running sums).
-DETAIL_COUNT_CUM = (0.15, 0.5, 0.85, 1.0)
+DETAIL_COUNT_CUM = (0.1, 0.4, 0.8, 1.0)
 # The fields a sibling (a similar question, not a duplicate) may share, and how often each:
 # mostly what it does, less often what it is about.
 SIBLING_KEEP = {"kind": 0.8, "action": 0.8, "obj": 0.8, "domain": 0.5, "details": 0.2,
                 "entity": 0.7, "modifier": 0.6}
 # Share of the background's cased sentences in title case, as a quarter of the titles are.
-TITLE_CASE_SHARE = 0.4
+TITLE_CASE_SHARE = 0.7
 # Share of the lexicon's libraries and APIs whose words the vectors lack.
 UNKNOWN_ENTITY_SHARE = 0.8
+# Made-up API names per topic ("getOrderItems()"), after the lexicon's libraries in popularity.
+API_NAMES = 100
+ENTITY_ZIPF = 0.7  # how unequal the libraries and APIs of a topic are in popularity (Zipf exponent)
 CAMEL_TOPICS = frozenset({"java", "csharp", "android", "ios"})
 COMPANIONS = 6  # everyday words that keep company with one lexicon group in the background text
 
@@ -137,7 +140,7 @@ class World:
     topics' APIs. Drawn once per seed and shared by every ``TitleMaker`` of a data set, so the
     background text and the questions talk about the world in the same way."""
 
-    def __init__(self, rand: Rand, api_names: int = 30):
+    def __init__(self, rand: Rand):
         self.topic_keys = list(TOPICS)
         self.topics = list(TOPICS.values())
         self.topic_cum = zipf_cumulative(len(self.topics), 0.8)
@@ -164,11 +167,11 @@ class World:
         self.entities = [list(topic["entities"]) for topic in self.topics]
         self.known_entities = [len(entities) for entities in self.entities]
         for key, entities in zip(self.topic_keys, self.entities):
-            for _ in range(api_names):
+            for _ in range(API_NAMES):
                 name = self._api_name(key in CAMEL_TOPICS, rand)
                 if name not in entities:
                     entities.append(name)
-        self.entity_cum = [zipf_cumulative(len(entities), 0.9) for entities in self.entities]
+        self.entity_cum = [zipf_cumulative(len(entities), ENTITY_ZIPF) for entities in self.entities]
         # names the vectors lack (as GoogleNews lacks "listview" and "groupby")
         self.unknown_words = frozenset(
             token for topic in self.topics for entity in topic["entities"]

@@ -23,12 +23,12 @@ from sodata.standin.titles import GLUE, TEMPLATE_WORDS, TitleMaker, World
 # Like GoogleNews, the vectors lack a few of the most frequent function words.
 MISSING_WORDS = frozenset({"a", "to", "and", "of"})
 NORM_AT_TOP, NORM_PER_DECADE, NORM_MAX = 0.2, 0.8, 3.0
-SPELLING_WEIGHT = 0.6
+SPELLING_WEIGHT = 0.7
 ENGLISH_SHARE = 0.25
 PARAGRAPH_SHARE = 0.25
 COMPANY_SHARE = 0.3
 # Question-like sentences keeping their case ("How", "Python"), as news text does.
-CASED_SHARE = 0.3
+CASED_SHARE = 0.5
 
 
 def stable_hash(text: str) -> int:

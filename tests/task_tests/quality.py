@@ -2,16 +2,16 @@
 way the notebook runs it, on data the bars mean something for (the real data, or a stand-in
 scale calibrated to it: ``sodata.standin.config.CALIBRATED_SCALES``).
 
-The sandbox returns raw outputs only (preprocessed texts, word vectors); the grader ranks the
-validation samples with them itself (``hw_utils.ranking``) and compares with the bar.
+The sandbox returns raw outputs only (preprocessed texts, word vectors); the grader ranks every
+validation sample with them itself (``hw_utils.ranking``) and compares with the bar. The bar is
+the course's, or, on a data set where the reference itself scores below it (a stand-in drawn with
+a hidden seed varies by about 0.01), the reference's own Hits@500 on the same samples less
+``recipes.QUALITY_TOLERANCE``: a correct solution never fails for the data's luck, and the classic
+mistakes (no preprocessing, zero vectors for unknown words, an undertrained DSSM) fall further short.
 """
-import random
-
 from tests.task_tests.framework import Check, fail, submission
-from tests.task_tests.inputs import sample_rows, validation_of
+from tests.task_tests.inputs import validation_of
 from tests.task_tests.values import packed_rows, plain, unpacked_rows
-
-SAMPLES = 100  # validation samples ranked (each with all its ~1,000 candidates)
 
 
 def calibrated(data) -> bool:
@@ -20,16 +20,21 @@ def calibrated(data) -> bool:
     return not data.is_standin or data.name in CALIBRATED_SCALES
 
 
-def quality_inputs(data, rng: random.Random) -> dict:
+def quality_inputs(data, rng) -> dict:
+    """Every validation sample, as indices into its distinct texts (``texts``, ~100k on the
+    sample stand-in, preprocessed once each), and the reference's preprocessing of them."""
     from hw_utils import recipes
     from sodata import english_stopwords
 
     from hw_utils.text import TextPreprocessor
 
-    samples = sample_rows(validation_of(data), rng, SAMPLES)
+    rows = validation_of(data)
+    texts = sorted({text for row in rows for text in row})
+    index = {text: number for number, text in enumerate(texts)}
     preprocess = TextPreprocessor(recipes.PREPROCESSING["characters"],
                                   recipes.PREPROCESSING["min_word_length"], english_stopwords())
-    return {"samples": samples, "preprocessed": [[preprocess(t) for t in s] for s in samples],
+    return {"rows": [[index[text] for text in row] for row in rows], "texts": texts,
+            "preprocessed": [preprocess(text) for text in texts],
             "characters": list(recipes.PREPROCESSING["characters"]),
             "min_word_length": recipes.PREPROCESSING["min_word_length"],
             "stopwords": sorted(english_stopwords()), "train": str(data.train),
@@ -42,12 +47,13 @@ def student_preprocessor(inputs: dict):
                                                set(inputs["stopwords"]))
 
 
-def preprocessed(inputs: dict, preprocess) -> list[list[str]]:
-    return [[str(preprocess(text)) for text in sample] for sample in inputs["samples"]]
+def samples_of(inputs: dict, texts: list[str]) -> list[list[str]]:
+    """The validation samples written with ``texts`` (one per distinct text)."""
+    return [[texts[number] for number in row] for row in inputs["rows"]]
 
 
-def words_of(samples: list[list[str]]) -> list[str]:
-    return sorted({word for sample in samples for text in sample for word in text.split()})
+def words_of(texts: list[str]) -> list[str]:
+    return sorted({word for text in texts for word in text.split()})
 
 
 def hits_at_500(samples: list[list[str]], vectors, dim: int) -> float:
@@ -57,12 +63,19 @@ def hits_at_500(samples: list[list[str]], vectors, dim: int) -> float:
     return FastScorer([recipes.QUALITY_K], vectors, dim)(samples)[recipes.QUALITY_K]
 
 
-def judge_bar(bar: str, hits: float, what: str) -> None:
+def judge_bar(bar: str, hits: float, reference_hits: float, what: str) -> None:
+    """Fail below the course's bar, or below the reference's Hits@500 less the tolerance where
+    the reference itself is below the bar on this data set."""
     from hw_utils import recipes
 
-    if hits < recipes.QUALITY_BARS[bar]:
-        fail(f"{what}: expected Hits@{recipes.QUALITY_K} >= {recipes.QUALITY_BARS[bar]} for "
-             f"full marks, got {hits:.4f} on {SAMPLES} validation samples")
+    course = recipes.QUALITY_BARS[bar]
+    needed = min(course, round(reference_hits - recipes.QUALITY_TOLERANCE, 4))
+    if hits < needed:
+        why = (f"the course's bar" if needed == course else
+               f"the reference's {reference_hits:.4f} less {recipes.QUALITY_TOLERANCE}: on this "
+               f"data set the reference is below the course's bar of {course}")
+        fail(f"{what}: expected Hits@{recipes.QUALITY_K} >= {needed} for full marks ({why}), "
+             f"got {hits:.4f} on all the validation samples")
 
 
 def grader_vectors(inputs: dict):
@@ -73,13 +86,17 @@ def grader_vectors(inputs: dict):
 
 # --- Part 1 ------------------------------------------------------------------------------------
 def observe_part1(inputs: dict) -> dict:
-    return {"samples": preprocessed(inputs, student_preprocessor(inputs))}
+    preprocess = student_preprocessor(inputs)
+    return {"texts": [str(preprocess(text)) for text in inputs["texts"]]}
 
 
-def judge_part1(outputs: dict, expected, inputs: dict) -> None:
+def judge_part1(outputs: dict, expected: dict, inputs: dict) -> None:
     vectors = grader_vectors(inputs)
-    judge_bar("part1.preprocessed", hits_at_500(outputs["samples"], vectors,
-                                                vectors.vector_size),
+
+    def hits(texts: list[str]) -> float:
+        return hits_at_500(samples_of(inputs, texts), vectors, vectors.vector_size)
+
+    judge_bar("part1.preprocessed", hits(outputs["texts"]), hits(expected["texts"]),
               "Part 1 after preprocessing (your TextPreprocessor, the course's settings)")
 
 
@@ -121,16 +138,21 @@ def observe_part2(inputs: dict) -> dict:
     return {"unknown": unknown, "vectors": packed_rows(rows)}
 
 
-def judge_part2(outputs: dict, expected, inputs: dict) -> None:
+def judge_part2(outputs: dict, expected: dict, inputs: dict) -> None:
     vectors = grader_vectors(inputs)
     words = words_of(inputs["preprocessed"])
     unknown = [w for w in words if w not in vectors]
-    if outputs["unknown"] != unknown:
-        fail(f"Part 2: expected vectors for the {len(unknown)} unknown words of the validation "
-             f"samples, got {len(outputs['unknown'])} words")
-    mapping = dict(zip(unknown, unpacked_rows(outputs["vectors"], "the unknown words' vectors")))
-    mapping.update((w, vectors[w]) for w in words if w in vectors)
-    judge_bar("part2", hits_at_500(inputs["preprocessed"], mapping, vectors.vector_size),
+    known = {w: vectors[w] for w in words if w in vectors}
+
+    def hits(side: dict) -> float:
+        if side["unknown"] != unknown:
+            fail(f"Part 2: expected vectors for the {len(unknown)} unknown words of the "
+                 f"validation samples, got {len(side['unknown'])} words")
+        mapping = dict(zip(unknown, unpacked_rows(side["vectors"], "the unknown words' vectors")))
+        return hits_at_500(samples_of(inputs, inputs["preprocessed"]), {**known, **mapping},
+                           vectors.vector_size)
+
+    judge_bar("part2", hits(outputs), hits(expected),
               "Part 2 (word2vec + your trigram vectors for the unknown words)")
 
 
@@ -176,23 +198,26 @@ def observe_part3(inputs: dict) -> dict:
     return {"words": words, "vectors": packed_rows(rows)}
 
 
-def judge_part3(outputs: dict, expected, inputs: dict) -> None:
+def judge_part3(outputs: dict, expected: dict, inputs: dict) -> None:
     from hw_utils import recipes
 
-    vectors = dict(zip(outputs["words"], unpacked_rows(outputs["vectors"], "the word vectors")))
-    judge_bar("part3", hits_at_500(inputs["preprocessed"], vectors, recipes.PART3_DIM),
+    def hits(side: dict) -> float:
+        vectors = dict(zip(side["words"], unpacked_rows(side["vectors"], "the word vectors")))
+        return hits_at_500(samples_of(inputs, inputs["preprocessed"]), vectors, recipes.PART3_DIM)
+
+    judge_bar("part3", hits(outputs), hits(expected),
               "Part 3 (your DSSM-like model's word vectors)")
 
 
 CHECKS = [
     Check("part1.quality", "part1", 1.0,
           "full marks: Hits@500 >= 0.85 after preprocessing (>= 0.82 before).",
-          quality_inputs, observe_part1, judge_part1, expect=None, reference_seconds=2.0,
+          quality_inputs, observe_part1, judge_part1, reference_seconds=2.0,
           applies=calibrated, scale="sample", quality_bar="part1.preprocessed"),
     Check("part2.quality", "part2", 1.0, "full marks: Hits@500 >= 0.89.",
-          quality_inputs, observe_part2, judge_part2, expect=None, reference_seconds=10.0,
+          quality_inputs, observe_part2, judge_part2, reference_seconds=10.0,
           applies=calibrated, scale="sample", quality_bar="part2"),
     Check("part3.quality", "part3", 1.0, "full marks: Hits@500 >= 0.98.",
-          quality_inputs, observe_part3, judge_part3, expect=None, reference_seconds=60.0,
+          quality_inputs, observe_part3, judge_part3, reference_seconds=60.0,
           applies=calibrated, scale="sample", quality_bar="part3"),
 ]

