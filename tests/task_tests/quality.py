@@ -63,13 +63,20 @@ def hits_at_500(samples: list[list[str]], vectors, dim: int) -> float:
     return FastScorer([recipes.QUALITY_K], vectors, dim)(samples)[recipes.QUALITY_K]
 
 
+def graded_bar(course: float, reference_hits: float) -> float:
+    """The Hits@500 needed: the course's bar, or the reference's less the tolerance if lower."""
+    from hw_utils import recipes
+
+    return min(course, round(reference_hits - recipes.QUALITY_TOLERANCE, 4))
+
+
 def judge_bar(bar: str, hits: float, reference_hits: float, what: str) -> None:
     """Fail below the course's bar, or below the reference's Hits@500 less the tolerance where
     the reference itself is below the bar on this data set."""
     from hw_utils import recipes
 
     course = recipes.QUALITY_BARS[bar]
-    needed = min(course, round(reference_hits - recipes.QUALITY_TOLERANCE, 4))
+    needed = graded_bar(course, reference_hits)
     if hits < needed:
         why = (f"the course's bar" if needed == course else
                f"the reference's {reference_hits:.4f} less {recipes.QUALITY_TOLERANCE}: on this "
@@ -143,14 +150,14 @@ def judge_part2(outputs: dict, expected: dict, inputs: dict) -> None:
     words = words_of(inputs["preprocessed"])
     unknown = [w for w in words if w not in vectors]
     known = {w: vectors[w] for w in words if w in vectors}
+    samples = samples_of(inputs, inputs["preprocessed"])
 
     def hits(side: dict) -> float:
         if side["unknown"] != unknown:
             fail(f"Part 2: expected vectors for the {len(unknown)} unknown words of the "
                  f"validation samples, got {len(side['unknown'])} words")
         mapping = dict(zip(unknown, unpacked_rows(side["vectors"], "the unknown words' vectors")))
-        return hits_at_500(samples_of(inputs, inputs["preprocessed"]), {**known, **mapping},
-                           vectors.vector_size)
+        return hits_at_500(samples, {**known, **mapping}, vectors.vector_size)
 
     judge_bar("part2", hits(outputs), hits(expected),
               "Part 2 (word2vec + your trigram vectors for the unknown words)")
@@ -201,9 +208,11 @@ def observe_part3(inputs: dict) -> dict:
 def judge_part3(outputs: dict, expected: dict, inputs: dict) -> None:
     from hw_utils import recipes
 
+    samples = samples_of(inputs, inputs["preprocessed"])
+
     def hits(side: dict) -> float:
         vectors = dict(zip(side["words"], unpacked_rows(side["vectors"], "the word vectors")))
-        return hits_at_500(samples_of(inputs, inputs["preprocessed"]), vectors, recipes.PART3_DIM)
+        return hits_at_500(samples, vectors, recipes.PART3_DIM)
 
     judge_bar("part3", hits(outputs), hits(expected),
               "Part 3 (your DSSM-like model's word vectors)")

@@ -126,7 +126,7 @@ SPELLING_MODELS: dict[str, Callable] = {
     "run_part2": lambda comparison: comparison._trigram_predictor(torch.nn.MSELoss()),
     "run_trigram_cosine": lambda comparison: comparison._trigram_predictor(
         CosineLoss(), comparison.settings.cosine_epochs),
-    "run_char_lstm": lambda comparison: comparison._char_lstm,
+    "run_char_lstm": lambda comparison: lambda words: comparison._char_lstm(words)[0],
 }
 
 
@@ -362,8 +362,10 @@ class Comparison:
         return self._vectors_result(METHODS[4][0], mapping, time.perf_counter() - started,
                                     final_loss=losses[-1])
 
-    def _char_lstm(self, words: Sequence[str]) -> Callable[[Sequence[str]], np.ndarray]:
-        """Bonus 2's model trained on ``words``' vectors; returns ``predict(words)``."""
+    def _char_lstm(self, words: Sequence[str]
+                   ) -> tuple[Callable[[Sequence[str]], np.ndarray], float]:
+        """Bonus 2's model trained on ``words``' vectors; returns ``predict(words)`` and the
+        final training loss."""
         set_seed(self.settings.seed)
         tokenizer = CharTokenizer(words)
         loader = DataLoader(TrainCharDataset(words, self.word_vectors, tokenizer), batch_size=128,
@@ -372,18 +374,17 @@ class Comparison:
                            hidden_size=128)
         losses = Trainer(model, torch.nn.MSELoss(), torch.optim.Adam(model.parameters(), lr=3e-3)
                          ).train(loader, self.settings.char_epochs)
-        self._cache["char_lstm_loss"] = losses[-1]
-        return lambda unseen: infer_char_vectors(model, unseen, tokenizer)
+        return (lambda unseen: infer_char_vectors(model, unseen, tokenizer)), losses[-1]
 
     def run_char_lstm(self) -> MethodResult:
         """Bonus 2: a character biLSTM predicts the unknown words' vectors (MSE, as Part 2)."""
         started = time.perf_counter()
         known, unknown = self.validation_words
-        predict = self._char_lstm(known)
+        predict, final_loss = self._char_lstm(known)
         mapping = {**{word: self.word_vectors[word] for word in known},
                    **dict(zip(unknown, predict(unknown)))}
         return self._vectors_result(METHODS[5][0], mapping, time.perf_counter() - started,
-                                    final_loss=self._cache["char_lstm_loss"])
+                                    final_loss=final_loss)
 
     def _pair_model_result(self, name: str, model: torch.nn.Module, tokenizer, optimizer,
                            n_epochs: int, pairs_per_epoch: int | None) -> MethodResult:
