@@ -1,14 +1,17 @@
-"""What the calibrated stand-in (generator v5) is made of: real words, far and loose duplicates,
-similar negatives, vectors shaped like a big corpus's. The figures against the real data are
+"""What the calibrated stand-in (generator v6) is made of: real words, far and loose duplicates,
+similar negatives, recurring typos, names the vectors lack, vectors shaped like a big corpus's. The figures against the real data are
 ``python -m tools.bench standin_calibration`` (minutes); these checks take seconds."""
 import numpy as np
 import pytest
 
+from sodata.standin import noise
+from sodata.standin import titles as titles_module
 from sodata.standin.config import make_knobs
+from sodata.standin.lexicon import ERRORS
 from sodata.standin.rand import Rand, make_rng
 from sodata.standin.titles import TOKEN_RE, TitleMaker, World
 from sodata.standin.vectors import big_corpus_shape, spelling_vectors
-from sodata.standin.vocabulary import OFFENSIVE, content_words
+from sodata.standin.vocabulary import OFFENSIVE, content_words, everyday_words
 
 TITLES = 400
 
@@ -53,6 +56,43 @@ def test_far_and_loose_duplicates_share_fewer_words(knob):
         return [(titles.title(intent), titles.duplicate(intent)) for intent in intents]
 
     assert overlap(pairs(1.0)) < overlap(pairs(0.0)) - 0.1
+
+
+def unrelated_far_share() -> float:
+    """Share of far duplicates saying nothing their question says."""
+    titles = maker(far_rate=1.0, loose_rate=0.0)
+    unrelated = []
+    for _ in range(4 * TITLES):
+        intent = titles.intent()
+        titles.title(intent)
+        said = frozenset(titles.expressed)
+        titles.duplicate(intent, said)
+        unrelated.append(not titles.expressed & said)
+    return float(np.mean(unrelated))
+
+
+def test_far_duplicates_mostly_share_something_with_their_question(monkeypatch):
+    kept = unrelated_far_share()
+    monkeypatch.setattr(titles_module, "UNRELATED_FAR_SHARE", 1.0)
+    free = unrelated_far_share()
+    assert free > 0.05  # another kind of question often says nothing of the first
+    assert 0 < kept < 0.5 * free  # UNRELATED_FAR_SHARE of them, and some whose tries all failed
+
+
+def test_typos_recur_as_a_few_usual_ones_whatever_the_stream():
+    first, second = Rand(make_rng(0, 1)), Rand(make_rng(1, 1))
+    variants = {noise.usual(noise.typo, "function", first) for _ in range(300)}
+    assert 1 < len(variants) <= len(noise.USUAL_CUMULATIVE)
+    assert {noise.usual(noise.typo, "function", second) for _ in range(300)} == variants
+    assert all(noise.usual(noise.inflect, "parse", first) != "parse" for _ in range(20))
+
+
+def test_vectors_lack_error_names_and_rare_library_names_but_know_everyday_words():
+    world = World(Rand(make_rng(0, 6)))
+    errors = {token for error in ERRORS for token in TOKEN_RE.findall(error.lower())}
+    assert {"typeerror", "nullpointerexception", "keyerror"} <= world.unknown_words
+    assert not world.unknown_words & everyday_words()  # "list", "string", "get" stay known
+    assert not errors & everyday_words() & world.unknown_words
 
 
 def test_siblings_are_similar_questions_that_are_not_duplicates():

@@ -48,16 +48,23 @@ def split_vocabulary(texts: Iterable[str], embeddings: Any) -> tuple[list[str], 
 
 def train_trigram_model(known: Sequence[str], embeddings: Any,
                         training: recipes.Training = recipes.PART2,
-                        criterion: torch.nn.Module | None = None,
+                        criterion: torch.nn.Module | None = None, init_std: float = 0.0,
                         ) -> tuple[TrigramTokenizer, TrigramModel, list[float]]:
-    """Part 2: the trigram model trained to reproduce the vectors of ``known`` words."""
+    """Part 2: the trigram model trained to reproduce the vectors of ``known`` words.
+
+    The trigram vectors start at zero (least squares has no symmetry to break), or with
+    ``init_std`` > 0 normal with that deviation: a loss blind to length (``CosineLoss``) barely
+    moves zero vectors, its gradient being orthogonal to the prediction and huge near zero."""
     set_seed(recipes.SEED)
     tokenizer = TrigramTokenizer(known)
     dataset = TrainTrigramDataset(known, embeddings, tokenizer)
     loader = DataLoader(dataset, batch_size=training.batch_size, shuffle=True,
                         collate_fn=collate_fn)
     model = TrigramModel(tokenizer.vocab_size, len(dataset[0][0]))
-    torch.nn.init.zeros_(model.embeddings.weight)  # least squares: no symmetry to break
+    if init_std > 0:
+        torch.nn.init.normal_(model.embeddings.weight, 0.0, init_std)
+    else:
+        torch.nn.init.zeros_(model.embeddings.weight)
     optimizer = torch.optim.Adam(model.parameters(), lr=training.lr)
     trainer = TrigramTrainer(model, criterion or torch.nn.MSELoss(), optimizer)
     return tokenizer, model, trainer.train(loader, training.n_epochs)

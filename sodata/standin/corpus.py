@@ -14,14 +14,15 @@ def duplicate_titles(maker: TitleMaker, intent: Intent, count: int) -> list[str]
     """A question on ``intent`` and ``count - 1`` duplicates of it (``TitleMaker.duplicate``),
     all different where a few tries allow."""
     titles = [maker.title(intent)]
+    said = frozenset(maker.expressed)
     for _ in range(count * 4):
-        title = maker.duplicate(intent)
+        title = maker.duplicate(intent, said)
         if title not in titles:
             titles.append(title)
             if len(titles) == count:
                 break
     while len(titles) < count:
-        titles.append(maker.duplicate(intent))
+        titles.append(maker.duplicate(intent, said))
     return titles
 
 

@@ -3,8 +3,16 @@
 Pretrained vectors lack such words (GoogleNews has no ``jqeury`` and no ``getElementsByTagName``),
 which is what Part 2's character-trigram model is for: most of these words are spelled like known
 words (a typo, an inflection, two known words glued together), a share are unrelated code tokens.
+Typos and inflections recur as in real text ("recieve", "seperate"): each word has a few usual
+ones (``usual``), so they add words to the vocabulary as a real corpus does, not one per use.
 """
+import random
+import zlib
+
 from sodata.standin.rand import Rand
+
+# How often a word's first, second and third usual typo (or inflection) is the one written.
+USUAL_CUMULATIVE = (0.6, 0.85, 1.0)
 
 KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 NEIGHBOURS = {
@@ -53,6 +61,28 @@ def compound(word: str, other: str, rand: Rand) -> str:
     return word + other
 
 
+class _SeededRand(Rand):
+    """Draws that depend only on ``key``: a word's usual variants are the same in every data set."""
+
+    def __init__(self, key: str):
+        self._draws = random.Random(zlib.crc32(key.encode("utf-8")))
+
+    def random(self) -> float:
+        return self._draws.random()
+
+
+_USUAL: dict[tuple[str, str, int], str] = {}
+
+
+def usual(make, word: str, rand: Rand) -> str:
+    """``make(word, ...)`` (``typo`` or ``inflect``) as one of ``word``'s few usual variants,
+    drawn with ``USUAL_CUMULATIVE``."""
+    key = (make.__name__, word, rand.weighted(USUAL_CUMULATIVE))
+    if key not in _USUAL:
+        _USUAL[key] = make(word, _SeededRand("/".join(map(str, key))))
+    return _USUAL[key]
+
+
 def code_token(rand: Rand) -> str:
     """An identifier unrelated to any word: ``tmpIdx2``, ``foo_cb``, ``0x1f``."""
     kind = rand.below(4)
@@ -69,10 +99,10 @@ def code_token(rand: Rand) -> str:
 def oov_variant(word: str, other: str, rand: Rand) -> str:
     """``word`` turned into a word the vectors lack (``other``: a neighbour for compounds)."""
     draw = rand.random()
-    if draw < 0.5:
-        return typo(word, rand)
-    if draw < 0.7:
-        return inflect(word, rand)
+    if draw < 0.6:
+        return usual(typo, word, rand)
+    if draw < 0.85:
+        return usual(inflect, word, rand)
     if draw < 0.95:
         return compound(word, other, rand)
     return code_token(rand)

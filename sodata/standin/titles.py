@@ -7,7 +7,8 @@ A paraphrase picks a template of that kind and a surface form for every slot: sy
 plural, optional parts left out or context added, casing, punctuation, and a few words turned into
 words the vectors lack (see ``noise``). Duplicates are paraphrases of one intent (``duplicate``):
 most are close, ``far_rate`` of them are written another way (another kind of question, mostly
-synonyms, most optional parts left out) and ``loose_rate`` of them are about another intent.
+synonyms, most optional parts left out, yet mostly saying something the question says) and
+``loose_rate`` of them are about another intent.
 Negatives are paraphrases of other intents, ``hard_negative_share`` of them *siblings*: similar
 questions sharing most of the intent (``sibling``).
 
@@ -21,9 +22,9 @@ from itertools import accumulate
 from sodata.standin.config import Knobs
 from sodata.standin.lexicon import (ACTIONS, API_SUFFIXES, API_VERBS, CONTEXT, DOMAINS,
                                       ENGLISH_CLUSTERS, ERRORS, MODIFIERS, OBJECTS, PREPOSITIONS, PROBLEMS, TOPICS, VERSIONS)
-from sodata.standin.noise import oov_variant, typo
+from sodata.standin.noise import oov_variant, typo, usual
 from sodata.standin.rand import Rand, zipf_cumulative
-from sodata.standin.vocabulary import content_words
+from sodata.standin.vocabulary import content_words, everyday_words
 
 OPENERS = ["How to", "How do I", "How can I", "How do you", "How would I", "How should I",
            "Best way to", "Easiest way to", "Simplest way to", "Is there a way to", "Any way to",
@@ -106,6 +107,11 @@ class Intent:
 # How far paraphrases are written: synonym rate and drop rate of optional parts.
 FAR_SYNONYM_RATE = 0.8
 FAR_DROP_RATE = 0.8
+# Share of far paraphrases allowed to say nothing the question says (no object, action, library,
+# topic, error, ... in common: "Why do I get a TypeError?" for "How to sort a list"); the others
+# are rewritten (up to FAR_TRIES times) until they share something.
+UNRELATED_FAR_SHARE = 0.3
+FAR_TRIES = 5
 # Share of intents with 0, 1, 2 and 3 detail words (running sums).
 DETAIL_COUNT_CUM = (0.1, 0.4, 0.8, 1.0)
 # The fields a sibling (a similar question, not a duplicate) may share, and how often each:
@@ -114,8 +120,6 @@ SIBLING_KEEP = {"kind": 0.8, "action": 0.8, "obj": 0.8, "domain": 0.5, "details"
                 "entity": 0.7, "modifier": 0.6}
 # Share of the background's cased sentences in title case, as a quarter of the titles are.
 TITLE_CASE_SHARE = 0.7
-# Share of the lexicon's libraries and APIs whose words the vectors lack.
-UNKNOWN_ENTITY_SHARE = 0.8
 # Made-up API names per topic ("getOrderItems()"), after the lexicon's libraries in popularity.
 API_NAMES = 100
 ENTITY_ZIPF = 0.7  # how unequal the libraries and APIs of a topic are in popularity (Zipf exponent)
@@ -172,12 +176,12 @@ class World:
                 if name not in entities:
                     entities.append(name)
         self.entity_cum = [zipf_cumulative(len(entities), ENTITY_ZIPF) for entities in self.entities]
-        # names the vectors lack (as GoogleNews lacks "listview" and "groupby")
+        # names the vectors lack (as GoogleNews lacks "listview", "groupby" and "TypeError"),
+        # but not everyday English words ("list", "get")
+        names = [entity for topic in self.topics for entity in topic["entities"]] + ERRORS
         self.unknown_words = frozenset(
-            token for topic in self.topics for entity in topic["entities"]
-            if rand.chance(UNKNOWN_ENTITY_SHARE)
-            for token in TOKEN_RE.findall(entity.lower())
-            if len(token) > 2 and token not in FUNCTION_WORDS)
+            token for name in names for token in TOKEN_RE.findall(name.lower())
+            if len(token) > 2 and token not in FUNCTION_WORDS and token not in everyday_words())
         # every action, object, modifier and domain has its own company in the background text
         pool = sorted({word for cluster in ENGLISH_CLUSTERS for word in cluster})
         self.companions = {
@@ -217,6 +221,7 @@ class TitleMaker:
         self.background = background
         self.kind_cum = [sum(KIND_WEIGHTS[:i + 1]) for i in range(len(KINDS))]
         self.far = False  # writing a far paraphrase (see ``title``)
+        self.expressed: set[tuple[str, int]] = set()  # what the last title said: (field, value)
         self.foreign: dict[int, list] = self._second_senses() if background else {}
 
     def _second_senses(self) -> dict[int, list]:
@@ -307,17 +312,22 @@ class TitleMaker:
             words.append((rand.choice(("the", "all")) if plural else rand.choice(("a", "the")), False))
         if modifier >= 0 and not rand.chance(drop / 2):
             words.append((self._synonym(MODIFIERS[modifier]), False))
+            self.expressed.add(("modifier", modifier))
         if domain >= 0 and not rand.chance(drop / 4):
             words.append((DOMAINS[domain], False))
+            self.expressed.add(("domain", domain))
         for detail in details:
             if not rand.chance(drop):
                 words.append((self.world.details[detail], False))
+                self.expressed.add(("detail", detail))
         if rand.chance(0.1):
             plural = not plural
         words.append((self._synonym(OBJECTS[obj])[1 if plural else 0], False))
+        self.expressed.add(("object", obj))
         return words
 
     def _topic_name(self, topic: int) -> str:
+        self.expressed.add(("topic", topic))
         name = self._synonym(self.world.topics[topic]["names"])
         versions = VERSIONS.get(self.world.topic_keys[topic])
         if versions and self.rand.chance(0.06):
@@ -329,6 +339,7 @@ class TitleMaker:
             return self._topic_name(intent.topic)
         if self.background and which >= self.world.known_entities[intent.topic]:
             which = self.rand.below(self.world.known_entities[intent.topic])
+        self.expressed.add(("entity", which))
         return self.world.entities[intent.topic][which]
 
     def _fill(self, slot: str, intent: Intent) -> list[tuple[str, bool]]:
@@ -337,6 +348,7 @@ class TitleMaker:
         if slot == "how":
             return [(word, False) for word in self._synonym(OPENERS).split()]
         if slot in ("A", "Aing", "Aed"):
+            self.expressed.add(("action", intent.action))
             forms = self._synonym(ACTIONS[intent.action])
             return [(forms[("A", "Aing", "Aed").index(slot)], False)]
         if slot in ("O", "Obare"):
@@ -358,8 +370,10 @@ class TitleMaker:
         if slot in ("E", "E2"):
             return [(self._entity(intent, intent.entity if slot == "E" else intent.entity2), True)]
         if slot == "P":
+            self.expressed.add(("problem", intent.problem))
             return [(word, False) for word in self._synonym(PROBLEMS[intent.problem]).split()]
         if slot == "X":
+            self.expressed.add(("error", intent.error))
             error = ERRORS[intent.error]
             if not self.background and rand.chance(0.25):
                 error = f'"{error}"'
@@ -386,13 +400,21 @@ class TitleMaker:
         return words
 
     # -- titles ------------------------------------------------------------------------------
-    def duplicate(self, intent: Intent) -> str:
-        """A duplicate of a question on ``intent``: with ``loose_rate`` a question on another
-        intent (duplicates whose titles say nothing of it), with ``far_rate`` a far paraphrase,
-        else a paraphrase."""
+    def duplicate(self, intent: Intent, question: frozenset[tuple[str, int]] = frozenset()) -> str:
+        """A duplicate of a question on ``intent`` that said ``question`` (its ``expressed``):
+        with ``loose_rate`` a question on another intent (duplicates whose titles say nothing of
+        it), with ``far_rate`` a far paraphrase (sharing something with the question but for
+        ``UNRELATED_FAR_SHARE`` of them), else a paraphrase."""
         if self.rand.chance(self.knobs.loose_rate):
             return self.title(self.intent())
-        return self.title(intent, far=self.rand.chance(self.knobs.far_rate))
+        if not self.rand.chance(self.knobs.far_rate):
+            return self.title(intent)
+        unrelated = self.rand.chance(UNRELATED_FAR_SHARE)
+        for _ in range(FAR_TRIES):
+            title = self.title(intent, far=True)
+            if unrelated or self.expressed & question:
+                break
+        return title
 
     def title(self, intent: Intent, far: bool = False) -> str:
         """One paraphrase of ``intent`` as a StackOverflow-like title.
@@ -401,6 +423,7 @@ class TitleMaker:
         (``FAR_SYNONYM_RATE``), and optional parts left out (``FAR_DROP_RATE``)."""
         rand, knobs = self.rand, self.knobs
         self.far = far
+        self.expressed = set()
         try:
             words = self._words(intent)
         finally:
@@ -411,7 +434,7 @@ class TitleMaker:
                 continue
             if fixed:  # names are only mistyped: "jqeury", "Pyhton"
                 if rand.chance(knobs.oov_rate / 2):
-                    words[i] = (typo(word, rand), fixed)
+                    words[i] = (usual(typo, word, rand), fixed)
             elif rand.chance(knobs.oov_rate):
                 other = next((w for w, _ in words[i + 1:] if w.isalpha() and len(w) > 2
                               and w.lower() not in FUNCTION_WORDS),

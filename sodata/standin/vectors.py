@@ -13,6 +13,7 @@ close together, short vectors for frequent words.
 import gzip
 import shutil
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from sodata.standin.config import VECTOR_SIZE, Knobs
@@ -76,13 +77,15 @@ def background_corpus(knobs: Knobs, world: World, rand: Rand) -> list[list[str]]
 def train_vectors(sentences: list[list[str]], knobs: Knobs, seed: int,
                   unknown: frozenset[str] = frozenset()):
     """Word2Vec (CBOW, 300-d) trained single-threaded, so the result depends only on the seed;
-    without the words ``unknown`` (names the real vectors lack) and ``MISSING_WORDS``."""
+    without ``MISSING_WORDS`` and the words ``unknown`` (lower-case names the real vectors lack)
+    in any case ("groupby", "Groupby", "groupBy")."""
     from gensim.models import Word2Vec
 
     model = Word2Vec(sentences=sentences, vector_size=VECTOR_SIZE, window=5, min_count=2,
                      workers=1, epochs=knobs.vector_epochs, seed=seed, hashfxn=stable_hash,
                      sample=1e-4, negative=5)
-    return without_words(big_corpus_shape(model.wv), MISSING_WORDS | frozenset(unknown))
+    return without_words(big_corpus_shape(model.wv),
+                         lambda word: word in MISSING_WORDS or word.lower() in unknown)
 
 
 def _unit(rows):
@@ -136,11 +139,11 @@ def spelling_vectors(words: list[str]):
     return rows
 
 
-def without_words(wv, words: frozenset[str]):
-    """``wv`` without ``words``, keeping the others' order."""
+def without_words(wv, drop: Callable[[str], bool]):
+    """``wv`` without the words ``drop`` is true of, keeping the others' order."""
     from gensim.models import KeyedVectors
 
-    keep = [index for index, word in enumerate(wv.index_to_key) if word not in words]
+    keep = [index for index, word in enumerate(wv.index_to_key) if not drop(word)]
     trimmed = KeyedVectors(wv.vector_size)
     trimmed.add_vectors([wv.index_to_key[index] for index in keep], wv.vectors[keep])
     return trimmed

@@ -16,6 +16,7 @@ from sodata.stopwords import english_stopwords
 # The most frequent words are function words and everyday verbs; the tail past this rank is
 # mostly names, misspellings and foreign words.
 FIRST_RANK, LAST_RANK = 800, 40_000
+EVERYDAY_RANK = 5_000
 MIN_LENGTH = 4
 # Words no question title should be made of (the lists are drawn from the web and subtitles).
 OFFENSIVE = re.compile(r"fuck|shit|pussy|dick|cock|cunt|bitch|slut|whore|porn|sex|nigg|fag|"
@@ -41,8 +42,17 @@ def content_words() -> tuple[tuple[str, ...], tuple[float, ...]]:
     from wordfreq import get_frequency_dict, top_n_list
 
     frequencies = get_frequency_dict("en")
-    stopwords = english_stopwords()
+    stopwords = english_stopwords("shipped")  # the same data wherever NLTK's list differs
     words = tuple(word for word in top_n_list("en", LAST_RANK)[FIRST_RANK:]
                   if word.isascii() and word.isalpha() and len(word) >= MIN_LENGTH
                   and word not in stopwords and not OFFENSIVE.search(word))
     return words, tuple(accumulate(frequencies[word] for word in words))
+
+
+@lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str]:
+    """The ``EVERYDAY_RANK`` most frequent English words (lower-case): words GoogleNews' vectors
+    know with the meaning a programmer gives them ("list", "string", "table", "get")."""
+    from wordfreq import top_n_list
+
+    return frozenset(top_n_list("en", EVERYDAY_RANK))

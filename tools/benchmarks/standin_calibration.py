@@ -17,7 +17,9 @@ pipeline moves):
 and the classic mistakes the course's quality bars must catch: ``dssm_course_lr`` (Adam at the
 course's lr 3e-4 for ``MISTAKE_EPOCHS`` epochs). The raw and preprocessed rows are themselves
 the mistakes of Parts 1-2 (no preprocessing; zero vectors for unknown words).
-Every cell is checked against the real column (within ``TOLERANCE``) or its band.
+Every cell of the table (the seeds' mean) is checked against the real column (within
+``TOLERANCE``) or its band; single seeds outside a band are listed, not failed (a seed moves a
+cell by about 0.02). The bars are checked on every seed, as the grader draws one.
 """
 import argparse
 import sys
@@ -126,8 +128,8 @@ def measure(dataset: Dataset, methods=tuple(METHODS)) -> dict[str, list[float]]:
     return {name: [round(value, 4) for value in METHODS[name](inputs)] for name in methods}
 
 
-def verdicts(hits: dict[str, list[float]]) -> dict[str, bool]:
-    """Each cell within its band, each bar held by the reference and failed by the mistakes."""
+def band_verdicts(hits: dict[str, list[float]]) -> dict[str, bool]:
+    """Each cell of the table within its band (judged on the seeds' mean, as the table shows)."""
     checks: dict[str, bool] = {}
     for name, real in REAL.items():
         if name in hits:
@@ -136,6 +138,13 @@ def verdicts(hits: dict[str, list[float]]) -> dict[str, bool]:
     if "dssm" in hits:
         for k, (low, high) in DSSM_BANDS.items():
             checks[f"dssm Hits@{k} in [{low}, {high}]"] = low <= hits["dssm"][KS.index(k)] <= high
+    return checks
+
+
+def bar_verdicts(hits: dict[str, list[float]]) -> dict[str, bool]:
+    """Each bar held by the reference and failed by the mistakes (judged on every seed: the
+    grader draws one)."""
+    checks: dict[str, bool] = {}
     for name, bar in BARS.items():
         if name in hits:
             checks[f"{name} Hits@500 >= {bar} ({COURSE_BAR}; where the reference misses it, "
@@ -147,6 +156,11 @@ def verdicts(hits: dict[str, list[float]]) -> dict[str, bool]:
             checks[f"{mistake} fails the {part} bar as graded ({bar:.3f})"] = \
                 hits[mistake][-1] < bar
     return checks
+
+
+def verdicts(hits: dict[str, list[float]]) -> dict[str, bool]:
+    """``band_verdicts`` and ``bar_verdicts`` of one run."""
+    return {**band_verdicts(hits), **bar_verdicts(hits)}
 
 
 def informative(check: str) -> bool:
@@ -183,16 +197,22 @@ def run(quick: bool = False, scale: str = "sample", seeds=(0, 1, 2)) -> dict:
         runs[seed] = measure(dataset)
         times[seed] = {"generate_s": round(generated - started, 1),
                        "measure_s": round(time.perf_counter() - generated, 1)}
-        checks[seed] = verdicts(runs[seed])
-    failed = sorted({name for seed_checks in checks.values()
-                     for name, ok in seed_checks.items() if not ok and not informative(name)})
+        checks[seed] = bar_verdicts(runs[seed])
+    mean = {name: np.mean([run[name] for run in runs.values()], axis=0).round(4).tolist()
+            for name in runs[seeds[0]]}
+    failed = sorted([name for name, ok in band_verdicts(mean).items() if not ok]
+                    + list({name for seed_checks in checks.values()
+                            for name, ok in seed_checks.items() if not ok and not informative(name)}))
     missed_bars = sorted({f"seed {seed}: {name}" for seed, seed_checks in checks.items()
                           for name, ok in seed_checks.items() if not ok and informative(name)})
+    seeds_outside = sorted(f"seed {seed}: {name}" for seed in seeds
+                           for name, ok in band_verdicts(runs[seed]).items() if not ok)
     print(table(runs))
     return {"scale": scale, "seeds": list(seeds), "hits": {str(s): r for s, r in runs.items()},
-            "real": REAL, "dssm_bands": {str(k): v for k, v in DSSM_BANDS.items()},
+            "mean": mean, "real": REAL, "dssm_bands": {str(k): v for k, v in DSSM_BANDS.items()},
             "times": {str(s): t for s, t in times.items()}, "failed_checks": failed,
             "reference_below_a_course_bar": missed_bars,
+            "single_seeds_outside_a_band": seeds_outside,
             "all_checks_pass": not failed}
 
 

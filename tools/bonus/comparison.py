@@ -55,7 +55,8 @@ class Settings:
     the first rows only (``None``: all). ``part2``, ``part3``, ``dssm_dim``: Parts 2 and 3's
     training (``None``: the data set's ``recipes.part2_training``; ``recipes.PART3``,
     ``recipes.PART3_DIM``). ``*_epochs``: epochs over the training words (bonus 1-2) or the
-    training pairs (bonus 3-5). ``pairs_per_epoch``, ``fusion_pairs``: the bonus 4 models and
+    training pairs (bonus 3-5). ``cosine_init_std``: Bonus 1's trigram vectors start random with
+    this deviation (from zero, as Part 2's, a cosine loss barely moves them). ``pairs_per_epoch``, ``fusion_pairs``: the bonus 4 models and
     the fusion model (slower per pair: the fusion model scores B x B pairs per batch) see this
     many randomly drawn pairs per epoch (``None``: all).
     """
@@ -66,6 +67,7 @@ class Settings:
     part3: recipes.Training = recipes.PART3
     dssm_dim: int = recipes.PART3_DIM
     cosine_epochs: int = 10
+    cosine_init_std: float = 0.1
     char_epochs: int = 3
     full_dssm_epochs: int = 5
     variant_epochs: int = 1
@@ -125,7 +127,7 @@ METHODS: tuple[tuple[str, str | None, str], ...] = (
 SPELLING_MODELS: dict[str, Callable] = {
     "run_part2": lambda comparison: comparison._trigram_predictor(torch.nn.MSELoss()),
     "run_trigram_cosine": lambda comparison: comparison._trigram_predictor(
-        CosineLoss(), comparison.settings.cosine_epochs),
+        CosineLoss(), comparison.settings.cosine_epochs, comparison.settings.cosine_init_std),
     "run_char_lstm": lambda comparison: lambda words: comparison._char_lstm(words)[0],
 }
 
@@ -276,7 +278,7 @@ class Comparison:
         return self._vectors_result(METHODS[1][0], self.word_vectors, 0.0)
 
     def _trigram_model(self, criterion: torch.nn.Module, n_epochs: int | None = None,
-                       words: Sequence[str] | None = None):
+                       words: Sequence[str] | None = None, init_std: float = 0.0):
         """Part 2's model over the trigrams of ``words`` (the known validation words by default),
         trained with ``criterion`` (``pipeline.train_trigram_model``); ``n_epochs`` replaces
         Part 2's."""
@@ -284,13 +286,15 @@ class Comparison:
         if n_epochs is not None:
             training = dataclasses.replace(training, n_epochs=n_epochs)
         words = self.validation_words[0] if words is None else words
-        return pipeline.train_trigram_model(words, self.word_vectors, training, criterion)
+        return pipeline.train_trigram_model(words, self.word_vectors, training, criterion,
+                                            init_std)
 
-    def _trigram_predictor(self, criterion: torch.nn.Module, n_epochs: int | None = None
+    def _trigram_predictor(self, criterion: torch.nn.Module, n_epochs: int | None = None,
+                           init_std: float = 0.0
                            ) -> Callable[[Sequence[str]], Callable[[Sequence[str]], np.ndarray]]:
         """``fit(words) -> predict(words)`` with Part 2's model (for ``heldout_cosine``)."""
         def fit(words: Sequence[str]) -> Callable[[Sequence[str]], np.ndarray]:
-            tokenizer, model, _ = self._trigram_model(criterion, n_epochs, words)
+            tokenizer, model, _ = self._trigram_model(criterion, n_epochs, words, init_std)
             return lambda unseen: pipeline.infer_vectors(model, unseen, tokenizer)
         return fit
 
@@ -353,7 +357,8 @@ class Comparison:
         """Bonus 1: Part 2's model trained with ``CosineLoss``; predictions rescaled to the
         known vectors' mean length before they join the mean of word vectors."""
         started = time.perf_counter()
-        tokenizer, model, losses = self._trigram_model(CosineLoss(), self.settings.cosine_epochs)
+        tokenizer, model, losses = self._trigram_model(CosineLoss(), self.settings.cosine_epochs,
+                                                       init_std=self.settings.cosine_init_std)
         known, unknown = self.validation_words
         mean_norm = float(np.mean(np.linalg.norm(self.vectors[known], axis=1)))
         predicted = rescale(pipeline.infer_vectors(model, unknown, tokenizer), mean_norm)
