@@ -78,7 +78,7 @@ def judge_bar(bar: str, hits: float, reference_hits: float, what: str) -> None:
     course = recipes.QUALITY_BARS[bar]
     needed = graded_bar(course, reference_hits)
     if hits < needed:
-        why = (f"the course's bar" if needed == course else
+        why = ("the course's bar" if needed == course else
                f"the reference's {reference_hits:.4f} less {recipes.QUALITY_TOLERANCE}: on this "
                f"data set the reference is below the course's bar of {course}")
         fail(f"{what}: expected Hits@{recipes.QUALITY_K} >= {needed} for full marks ({why}), "
