@@ -183,6 +183,20 @@ def test_build_and_scan_on_a_small_reference(tmp_path):
                for leak in release.scan(out, root))
 
 
+def test_build_leaves_out_what_git_ignores(tmp_path):
+    """TensorBoard logs written by running a notebook are not the students' to receive."""
+    root = fake_reference(tmp_path / "ref")
+    (root / ".gitignore").write_text("runs/\n")
+    (root / "notebooks" / "runs" / "part1").mkdir(parents=True)
+    (root / "notebooks" / "runs" / "part1" / "events.out.tfevents.1").write_bytes(b"log")
+    out = release.build(tmp_path / "plain", root).out  # not a git checkout: shipped as it is
+    assert (out / "notebooks" / "runs" / "part1" / "events.out.tfevents.1").is_file()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    out = release.build(tmp_path / "student", root).out
+    assert not (out / "notebooks" / "runs").exists()
+    assert (out / "notebooks" / "part1_x.ipynb").is_file()
+
+
 def test_build_refuses_to_overwrite_the_reference(tmp_path):
     root = fake_reference(tmp_path / "ref")
     with pytest.raises(ReleaseError):

@@ -305,6 +305,23 @@ def _shipped(path: Path) -> bool:
     return not (set(path.parts) & set(SKIPPED_NAMES)) and path.suffix not in SKIPPED_SUFFIXES
 
 
+def ignored_by_git(root: Path, relatives: list[str]) -> set[str]:
+    """Those of ``relatives`` (paths under ``root``) that git ignores there: what running the
+    notebooks leaves (TensorBoard's ``runs/``, checkpoints) does not ship. None where ``root`` is
+    not a git checkout or git is missing (the other skips still apply)."""
+    if not relatives:
+        return set()
+    try:
+        result = subprocess.run(["git", "-C", str(root), "check-ignore", "--stdin", "-z"],
+                                input="\0".join(relatives), capture_output=True, text=True,
+                                check=False)
+    except OSError:
+        return set()
+    if result.returncode not in (0, 1):  # 128: not a git checkout
+        return set()
+    return set(filter(None, result.stdout.split("\0")))
+
+
 def _copy_file(source: Path, target: Path) -> None:
     if source.stat().st_size > MAX_SHIPPED_FILE_BYTES:
         raise ReleaseError(f"{source}: {source.stat().st_size} bytes; files over "
@@ -389,10 +406,12 @@ def build(out: Path, root: Path | None = None) -> BuildReport:
             if not source.exists():
                 raise ReleaseError(f"{STUDENT_DIR}/{MANIFEST} lists {name}, which does not exist")
             files = [source] if source.is_file() else sorted(source.rglob("*"))
-            for path in files:
-                relative = path.relative_to(root)
-                if path.is_file() and _shipped(relative):
-                    _ship(path, relative.as_posix(), staging, report)
+            candidates = [path.relative_to(root).as_posix() for path in files
+                          if path.is_file() and _shipped(path.relative_to(root))]
+            ignored = ignored_by_git(root, candidates)
+            for relative in candidates:
+                if relative not in ignored:
+                    _ship(root / relative, relative, staging, report)
         for path in sorted((root / STUDENT_DIR).iterdir()):
             if path.is_file() and path.name != MANIFEST:
                 _copy_file(path, staging / path.name)
