@@ -1,6 +1,7 @@
 """What the calibrated stand-in (generator v6) is made of: real words, far and loose duplicates,
-similar negatives, recurring typos, names the vectors lack, vectors shaped like a big corpus's. The figures against the real data are
-``python -m tools.bench standin_calibration`` (minutes); these checks take seconds."""
+similar negatives, recurring typos, names the vectors lack, vectors shaped like a big
+corpus's. The figures against the real data are ``python -m tools.bench standin_calibration``
+(minutes); these checks take seconds."""
 import numpy as np
 import pytest
 
@@ -53,7 +54,8 @@ def test_far_and_loose_duplicates_share_fewer_words(knob):
     def pairs(rate: float) -> list[tuple[str, str]]:
         titles = maker(**{knob: rate})
         intents = [titles.intent() for _ in range(TITLES)]
-        return [(titles.title(intent), titles.duplicate(intent)) for intent in intents]
+        return [(titles.title(intent), titles.duplicate(intent, frozenset(titles.expressed)))
+                for intent in intents]
 
     assert overlap(pairs(1.0)) < overlap(pairs(0.0)) - 0.1
 

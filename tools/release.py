@@ -401,17 +401,18 @@ def build(out: Path, root: Path | None = None) -> BuildReport:
     staging = Path(tempfile.mkdtemp(prefix=".release-", dir=out.parent))
     report = BuildReport(out)
     try:
+        candidates = []
         for name in shipped_paths(root):
             source = root / name
             if not source.exists():
                 raise ReleaseError(f"{STUDENT_DIR}/{MANIFEST} lists {name}, which does not exist")
             files = [source] if source.is_file() else sorted(source.rglob("*"))
-            candidates = [path.relative_to(root).as_posix() for path in files
-                          if path.is_file() and _shipped(path.relative_to(root))]
-            ignored = ignored_by_git(root, candidates)
-            for relative in candidates:
-                if relative not in ignored:
-                    _ship(root / relative, relative, staging, report)
+            candidates += [path.relative_to(root).as_posix() for path in files
+                           if path.is_file() and _shipped(path.relative_to(root))]
+        ignored = ignored_by_git(root, candidates)
+        for relative in candidates:
+            if relative not in ignored:
+                _ship(root / relative, relative, staging, report)
         for path in sorted((root / STUDENT_DIR).iterdir()):
             if path.is_file() and path.name != MANIFEST:
                 _copy_file(path, staging / path.name)

@@ -175,7 +175,8 @@ class World:
                 name = self._api_name(key in CAMEL_TOPICS, rand)
                 if name not in entities:
                     entities.append(name)
-        self.entity_cum = [zipf_cumulative(len(entities), ENTITY_ZIPF) for entities in self.entities]
+        self.entity_cum = [zipf_cumulative(len(entities), ENTITY_ZIPF)
+                           for entities in self.entities]
         # names the vectors lack (as GoogleNews lacks "listview", "groupby" and "TypeError"),
         # but not everyday English words ("list", "get")
         names = [entity for topic in self.topics for entity in topic["entities"]] + ERRORS
@@ -400,7 +401,7 @@ class TitleMaker:
         return words
 
     # -- titles ------------------------------------------------------------------------------
-    def duplicate(self, intent: Intent, question: frozenset[tuple[str, int]] = frozenset()) -> str:
+    def duplicate(self, intent: Intent, question: frozenset[tuple[str, int]]) -> str:
         """A duplicate of a question on ``intent`` that said ``question`` (its ``expressed``):
         with ``loose_rate`` a question on another intent (duplicates whose titles say nothing of
         it), with ``far_rate`` a far paraphrase (sharing something with the question but for

@@ -56,9 +56,10 @@ class Settings:
     training (``None``: the data set's ``recipes.part2_training``; ``recipes.PART3``,
     ``recipes.PART3_DIM``). ``*_epochs``: epochs over the training words (bonus 1-2) or the
     training pairs (bonus 3-5). ``cosine_init_std``: Bonus 1's trigram vectors start random with
-    this deviation (from zero, as Part 2's, a cosine loss barely moves them). ``pairs_per_epoch``, ``fusion_pairs``: the bonus 4 models and
-    the fusion model (slower per pair: the fusion model scores B x B pairs per batch) see this
-    many randomly drawn pairs per epoch (``None``: all).
+    this deviation (from zero, as Part 2's, a cosine loss barely moves them).
+    ``pairs_per_epoch``, ``fusion_pairs``: the bonus 4 models and the fusion model (slower per
+    pair: the fusion model scores B x B pairs per batch) see this many randomly drawn pairs per
+    epoch (``None``: all).
     """
 
     validation_rows: int | None = None
