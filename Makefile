@@ -55,29 +55,29 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)  ## create .venv and install everything (idempotent)
 
 demo: $(STAMP)  ## the main job: all parts on the stand-in, Hits@K table and plot (QUICK=1: a first look)
-	$(PY) -m tools.demo $(if $(QUICK),--quick) $(if $(DATASET),--dataset $(DATASET))
+	$(PY) -m instructor.demo $(if $(QUICK),--quick) $(if $(DATASET),--dataset $(DATASET))
 
 test: $(STAMP)  ## the test suite and the notebooks under nbval, on the tiny stand-in
-	$(TEST_ENV) $(PY) -m pytest tests notebooks --nbval-lax --nbval-sanitize-with tools/nbval_sanitize.cfg $(PYTEST_ARGS); \
+	$(TEST_ENV) $(PY) -m pytest tests notebooks --nbval-lax --nbval-sanitize-with maintainers/nbval_sanitize.cfg $(PYTEST_ARGS); \
 	status=$$?; if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
 
 check: $(STAMP)  ## grade in sandboxes (SUBMISSION=path, SUBMISSIONS=dir/, SEED=n, QUALITY=1, UNSAFE=1; default: the reference)
-	$(PY) -m tools.grader $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(SUBMISSIONS),--batch $(SUBMISSIONS)) $(if $(DATASET),--dataset $(DATASET)) $(if $(SEED),--seed $(SEED)) $(if $(QUALITY),--quality) $(if $(UNSAFE),--unsafe) $(if $(JOBS),--jobs $(JOBS))
+	$(PY) -m grader $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(SUBMISSIONS),--batch $(SUBMISSIONS)) $(if $(DATASET),--dataset $(DATASET)) $(if $(SEED),--seed $(SEED)) $(if $(QUALITY),--quality) $(if $(UNSAFE),--unsafe) $(if $(JOBS),--jobs $(JOBS))
 
 validate: $(STAMP)  ## the reference passes every graded test; the student release fails each with NotImplementedError
-	$(PY) -m tools.release validate
+	$(PY) -m maintainers.release validate
 
 student: $(STAMP)  ## build the student release in dist/student/
-	$(PY) -m tools.release build --out dist/student
+	$(PY) -m maintainers.release build --out dist/student
 
 submission: $(STAMP)  ## zip hw_utils/ and the executed notebooks into dist/submission.zip
-	$(PY) -m tools.submission --out dist/submission.zip
+	$(PY) -m student.submission --out dist/submission.zip
 
 gt: $(STAMP)  ## regenerate test_gt.json from the reference solution
-	$(PY) -m tools.make_gt
+	$(PY) -m maintainers.make_gt
 
 bench: $(STAMP)  ## benchmarks; figures printed and kept in benchmarks/results/
-	$(PY) -m tools.bench $(BENCH_ARGS)
+	$(PY) -m benchmarks $(BENCH_ARGS)
 
 # .venv/bin first on PATH: `%tensorboard` in a notebook and `tensorboard` in a lab terminal find
 # the project's TensorBoard, and the terminals' `python` is the project's.
@@ -96,7 +96,7 @@ standin: $(STAMP)  ## generate the stand-in (SCALE=tiny|sample|full, SEED=0)
 	$(PY) -m sodata standin --scale $(or $(SCALE),sample) --seed $(or $(SEED),0)
 
 notebooks: $(STAMP)  ## re-execute the notebooks on the tiny stand-in, storing the outputs nbval compares
-	$(TEST_ENV) $(PY) -m tools.nbtools execute notebooks/*.ipynb
+	$(TEST_ENV) $(PY) -m maintainers.nbtools execute notebooks/*.ipynb
 
 browser-test: $(STAMP)  ## JupyterLab in headless Chromium runs Part 1 (needs `apt-get install chromium`)
 	@command -v chromium >/dev/null || { echo "chromium is needed: apt-get install -y chromium"; exit 1; }

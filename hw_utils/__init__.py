@@ -1,4 +1,6 @@
-"""The homework package: "rank StackOverflow duplicate questions with word embeddings".
+"""For students: the thin package you complete (the course's templates) beside the notebooks.
+
+The homework package: "rank StackOverflow duplicate questions with word embeddings".
 
 One module per part; students fill in the course's templates between the solution markers:
 
@@ -10,7 +12,7 @@ One module per part; students fill in the course's templates between the solutio
 
 Given, shared by the parts: ``hw_utils.ranking`` (fast Hits@K), ``hw_utils.recipes`` (every
 setting), ``hw_utils.data`` (the data: the package ``sodata``), ``set_seed``. The bonus is the
-student's own ``hw_utils/bonus.py`` (see ``tests/task_tests/bonus.py``).
+student's own ``hw_utils/bonus.py`` (see ``hw_checks/bonus.py``).
 """
 from hw_utils.reproducibility import set_seed
 

@@ -1,4 +1,6 @@
-"""Data for the homework: the real assets, the stand-in, readers, stopwords and word vectors.
+"""For everyone: the data layer (real assets and their download, the stand-in generator, readers).
+
+Data for the homework: the real assets, the stand-in, readers, stopwords and word vectors.
 
 - ``get_dataset(name)``: paths of one data set (``tiny``, ``sample``, ``full`` stand-in scales, or
   ``real``), generating the stand-in on first use. ``name=None`` reads ``$HW_DATASET`` and falls

@@ -1,4 +1,7 @@
-"""``from tests import TaskTests``: the course's grading harness (see ``tests/task_tests``)."""
-from tests.task_tests import TaskTests
+"""For maintainers: the project's pytest suite (``tests/test_*.py``, ``make test``).
+
+This file alone ships to students: the course's ``from tests import TaskTests`` (see ``hw_checks``).
+"""
+from hw_checks import TaskTests
 
 __all__ = ["TaskTests"]

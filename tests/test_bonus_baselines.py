@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from tools.bonus.baselines import Bm25Ranker, TfidfRanker
-from tools.bonus.ranking import evaluate, ranker_hard_negatives
+from instructor.bonus.baselines import Bm25Ranker, TfidfRanker
+from instructor.bonus.ranking import evaluate, ranker_hard_negatives
 
 CORPUS = ["convert string to int", "parse json in python", "sort a list in python",
           "read a file line by line", "convert int to string java", "python list comprehension"]

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from tools.bonus.char_lstm import (CharBiLSTM, CharTokenizer, InferenceCharDataset,
+from instructor.bonus.char_lstm import (CharBiLSTM, CharTokenizer, InferenceCharDataset,
                                       TrainCharDataset, char_collate_fn,
                                       char_inference_collate_fn, infer_char_vectors)
 from hw_utils.trigram import Trainer

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from tools.bonus.dssm_variants import BiLstmDssm, MlpHeadDssm, bag_lengths
+from instructor.bonus.dssm_variants import BiLstmDssm, MlpHeadDssm, bag_lengths
 from hw_utils.dssm import NTExentLoss, get_ids_and_offsets
 
 QUESTIONS = [[1, 2, 3], [4, 5], [6], [7, 8, 9, 1]]

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from tools.bonus.early_fusion import EarlyFusionModel, FusionReranker, InBatchPairLoss
-from tools.bonus.ranking import ModelEmbedder, evaluate
+from instructor.bonus.early_fusion import EarlyFusionModel, FusionReranker, InBatchPairLoss
+from instructor.bonus.ranking import ModelEmbedder, evaluate
 from hw_utils.dssm import get_ids_and_offsets
 
 QUESTIONS = [[1, 2, 3], [4, 5], [6], [7, 8, 9, 1]]

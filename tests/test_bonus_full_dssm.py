@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from tools.bonus.full_dssm import NgramFeaturizer, SparseBagModel
+from instructor.bonus.full_dssm import NgramFeaturizer, SparseBagModel
 from hw_utils.dssm import DssmLikeModel, NTExentLoss, QuestionDuplicatesDataset, collate_fn
 
 TEXTS = ["convert string to int", "convert int to string", "parse json python",

@@ -1,5 +1,5 @@
-"""The comparison's verdicts and their measured reasons (``tools.bonus.comparison``)."""
-from tools.bonus.comparison import MethodResult, comparison_notes
+"""The comparison's verdicts and their measured reasons (``instructor.bonus.comparison``)."""
+from instructor.bonus.comparison import MethodResult, comparison_notes
 
 PART2, PART3 = "Part 2: + trigram OOV (MSE)", "Part 3: DSSM, NT-Xent"
 

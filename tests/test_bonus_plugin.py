@@ -1,5 +1,5 @@
 """The open bonus: any model plugs in through ``hw_utils/bonus.py`` and is judged by its gain
-over what it extends, computed by the grader's side (tests/task_tests/bonus.py)."""
+over what it extends, computed by the grader's side (hw_checks/bonus.py)."""
 import json
 import random
 import shutil
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from sodata import get_dataset
-from tests.task_tests.bonus import bonus_check
-from tests.task_tests.framework import CheckFailure
+from hw_checks.bonus import bonus_check
+from hw_checks.framework import CheckFailure
 
 REPO = Path(__file__).resolve().parents[1]
 RANDOM_RANKER = '''
@@ -26,7 +26,7 @@ class Noise:
 BONUS_ITEMS = {3: lambda data: Noise()}
 '''
 OBSERVE = ("import json, sys; sys.path.insert(0, sys.argv[1]); "
-           "from tests.task_tests.bonus import observe_bonus; "
+           "from hw_checks.bonus import observe_bonus; "
            "json.dump(observe_bonus(json.load(open(sys.argv[2]))), open(sys.argv[3], 'w'))")
 
 

@@ -8,9 +8,9 @@ from hw_utils.embedding import Embedder
 from hw_utils.ranking import FastScorer
 from hw_utils.scoring import Scorer
 from hw_utils.text import TextTokenizer
-from tools.bonus.ranking import (ModelEmbedder, evaluate, model_hard_negatives,
+from instructor.bonus.ranking import (ModelEmbedder, evaluate, model_hard_negatives,
                                  ranker_hard_negatives)
-from tools.pipeline import dssm_word_vectors
+from instructor.pipeline import dssm_word_vectors
 
 VOCAB = "python list sort json parse file read string int".split()
 SAMPLES = [["python list", "sort list", "parse json", "read file", "string"],

@@ -5,8 +5,8 @@ import torch
 from torch.utils.data import DataLoader
 
 from hw_utils import recipes
-from tools.bonus.trigram_cosine import CosineLoss, rescale
-from tools.pipeline import infer_vectors, train_trigram_model
+from instructor.bonus.trigram_cosine import CosineLoss, rescale
+from instructor.pipeline import infer_vectors, train_trigram_model
 from hw_utils.trigram import (Trainer, TrainTrigramDataset, TrigramModel, TrigramTokenizer,
                               collate_fn)
 

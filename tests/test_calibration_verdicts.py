@@ -1,8 +1,8 @@
 """How the calibration benchmark judges its runs: the table's cells on the seeds' mean, the bars
-on every seed (``tools.benchmarks.standin_calibration.run``), without generating any data."""
+on every seed (``benchmarks.standin_calibration.run``), without generating any data."""
 import pytest
 
-from tools.benchmarks import standin_calibration as calibration
+from benchmarks import standin_calibration as calibration
 
 REAL = {name: list(values) for name, values in calibration.REAL.items()}
 GOOD = {**REAL, "dssm": [0.5, 0.85, 0.95, 0.985], "dssm_course_lr": [0.35, 0.65, 0.85, 0.93]}

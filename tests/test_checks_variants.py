@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from sodata import get_dataset
-from tests.task_tests.checks import CHECKS
-from tests.task_tests.framework import CheckFailure
+from hw_checks.checks import CHECKS
+from hw_checks.framework import CheckFailure
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = 3
@@ -117,7 +117,7 @@ for job in jobs:
     sys.path.insert(0, job["root"])
     for name in [m for m in sys.modules if m == "hw_utils" or m.startswith("hw_utils.")]:
         del sys.modules[name]
-    from tests.task_tests.checks import CHECKS
+    from hw_checks.checks import CHECKS
     checks = {check.name: check for check in CHECKS}
     outputs = {}
     for name in job["checks"]:

@@ -12,8 +12,8 @@ import nbformat
 import pytest
 from packaging.requirements import InvalidRequirement, Requirement
 
-from tools import colab
-from tools.nbtools import insert_colab_cells
+from maintainers import colab
+from maintainers.nbtools import insert_colab_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -159,7 +159,7 @@ def test_cell_does_nothing_off_colab(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 
 def notebook_repo_url(notebook) -> str:
     match = re.search(r'^REPO_URL = "([^"]*)"', notebook.cells[1].source, re.MULTILINE)
-    assert match, "the second cell sets no REPO_URL: run `python -m tools.nbtools colab`"
+    assert match, "the second cell sets no REPO_URL: run `python -m maintainers.nbtools colab`"
     return match.group(1)
 
 
@@ -172,7 +172,7 @@ def test_each_notebook_opens_with_the_badge_and_the_cell_for_one_repository() ->
         badge, cell = notebook.cells[:2]
         assert (badge.cell_type, cell.cell_type) == ("markdown", "code"), path.name
         assert cell.source == colab.cell_source(url), (
-            f"{path.name}: run `python -m tools.nbtools colab --repo {url}` to write the current cell")
+            f"{path.name}: run `python -m maintainers.nbtools colab --repo {url}` to write the current cell")
         assert badge.source == colab.badge_source(url, path.name), path.name
     assert len(NOTEBOOKS) == 4 and len(urls) == 1, urls
 

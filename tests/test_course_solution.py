@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tools import release
-from tools.grader import Grader, GraderConfig
+from maintainers import release
+from grader.core import Grader, GraderConfig
 
 SOLUTION = Path(__file__).resolve().parent / "fixtures" / "course_solution" / "hw_utils"
 

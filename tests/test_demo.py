@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from tools.bonus.comparison import METHODS
-from tools import demo
+from instructor.bonus.comparison import METHODS
+from instructor import demo
 
 
 @pytest.mark.slow
@@ -27,7 +27,7 @@ def test_quick_demo_on_tiny(tmp_path, capsys):
 
 
 def test_a_failing_step_fails_the_demo(tmp_path, monkeypatch, capsys):
-    from tools.bonus.comparison import Comparison
+    from instructor.bonus.comparison import Comparison
 
     def broken(self):
         raise RuntimeError("part 2 is broken")
@@ -48,7 +48,7 @@ def test_a_failing_step_fails_the_demo(tmp_path, monkeypatch, capsys):
 
 def test_methods_built_on_part3_need_it_first(tmp_path):
     from sodata import get_dataset
-    from tools.bonus.comparison import Comparison, Settings
+    from instructor.bonus.comparison import Comparison, Settings
 
     comparison = Comparison(get_dataset("tiny"), Settings.quick(), workdir=tmp_path)
     for method in ("run_mlp_head", "run_early_fusion"):

@@ -1,8 +1,8 @@
-"""The grader (tools/grading/): points, submissions, seeds, time limits, judging, reports, CLI.
+"""The grader (grader/): points, submissions, seeds, time limits, judging, reports, CLI.
 
 Most tests use the small grader root of tests/test_grader_redteam.py (a reference
 ``hw_utils.answer`` and four checks); the last one grades the real reference with the real
-checks (``tests.task_tests.checks``) on a freshly generated stand-in.
+checks (``hw_checks.checks``) on a freshly generated stand-in.
 """
 import csv
 import dataclasses
@@ -16,10 +16,10 @@ import pytest
 
 from tests.test_grader_redteam import (GOOD, HONEST, REGISTRY, config_for, make_data,
                                        make_package, make_root)
-from tools.grading import cli, judging, points, sandbox
-from tools.grading.core import Grader, GraderConfig, GraderError, hidden_dataset
-from tools.grading.report import format_markdown, format_table, write_csv
-from tools.grading.sandbox import Frame, Limits, Outcome
+from grader import cli, judging, points, sandbox
+from grader.core import Grader, GraderConfig, GraderError, hidden_dataset
+from grader.report import format_markdown, format_table, write_csv
+from grader.sandbox import Frame, Limits, Outcome
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux")
 
@@ -98,7 +98,7 @@ def setup(tmp_path_factory):
     (root / "hw_utils" / "answer.py").write_text(SLOW_GOOD)
     config = config_for(root, base / "out", import_seconds=15.0, min_seconds=1.0,
                         time_factor=10.0, jobs=2, registry="checks_for_grader_tests:CHECKS",
-                        trusted=("tests", "checks_for_grader_tests.py"))
+                        trusted=("hw_checks", "checks_for_grader_tests.py"))
     data = make_data(base / "data")
     grader = Grader(config, data=data)
     yield dict(base=base, root=root, config=config, data=data, grader=grader, log=log)
@@ -209,7 +209,7 @@ def test_batch_reports_what_cannot_be_graded(setup, tmp_path):
 
 
 def test_make_submission_zip_is_gradable(setup, tmp_path):
-    from tools import submission as packer
+    from student import submission as packer
 
     student = submission(tmp_path / "student", SLOW_GOOD)
     (student / "notebooks").mkdir()

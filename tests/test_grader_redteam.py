@@ -1,7 +1,7 @@
 """Red team: submissions that attack the grader, graded together in one batch.
 
 A small grader root of its own (a reference ``hw_utils.answer``, a registry of four checks built
-with tests/task_tests/framework.py) keeps the batch fast. ``part2.secret`` can only be passed by
+with hw_checks/framework.py) keeps the batch fast. ``part2.secret`` can only be passed by
 knowing ``SECRET``, which lives in the reference alone: every attempt to read the answers, the
 grader's memory or files shows up there. The other checks can be passed honestly, and some
 attackers do so on purpose: that is all they may get.
@@ -22,9 +22,9 @@ import psutil
 import pytest
 
 from sodata import Dataset
-from tools.grading import sandbox
-from tools.grading.core import Grader, GraderConfig, fingerprint
-from tools.grading.report import write_csv
+from grader import sandbox
+from grader.core import Grader, GraderConfig, fingerprint
+from grader.report import write_csv
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "kumquat-7f3a9"
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ne
 
 REGISTRY = '''
 """Checks for tests/test_grader_redteam.py and tests/test_grader.py."""
-from tests.task_tests.framework import Check, fail, submission
+from hw_checks.framework import Check, fail, submission
 
 
 def numbers(data, rng):
@@ -166,7 +166,7 @@ os._exit(0)
             {"part3.double"}),
         "patches_the_judges": (HONEST.replace("return sum(values)", "return -1"), '''
 import builtins
-from tests.task_tests import framework
+from hw_checks import framework
 framework.Check.verdict = lambda *args, **kwargs: None
 framework.fail = lambda message: None
 framework.CheckFailure = type("Never", (Exception,), {})
@@ -181,10 +181,10 @@ numpy.isclose = numpy.allclose = lambda *args, **kwargs: True
             None, honest),
         "edits_grader_tree": (HONEST.replace("return sum(values)", f'''
     import glob
-    targets = [{str(REPO / "tools" / "grader.py")!r}, {str(REPO / "test_gt.json")!r},
+    targets = [{str(REPO / "grader" / "core.py")!r}, {str(REPO / "test_gt.json")!r},
                {str(root / "hw_utils" / "answer.py")!r}, {str(root / "checks_for_tests.py")!r},
-               "/proc/1/cwd/tools/grader.py", "/grader/trusted/tools/grading/judging.py",
-               "/grader/trusted/tests/task_tests/framework.py", "/grader/submission/hw_utils/answer.py",
+               "/proc/1/cwd/grader/__main__.py", "/grader/trusted/grader/judging.py",
+               "/grader/trusted/hw_checks/framework.py", "/grader/submission/hw_utils/answer.py",
                "/grader/spec.json"] + glob.glob(f"{root.parent}/data/*")
     for target in targets:
         try:
@@ -330,11 +330,9 @@ def make_package(folder: Path, answer: str, init: str | None = None) -> None:
 def make_root(root: Path) -> None:
     """A grader root: the reference hw_utils, the framework, the checks."""
     make_package(root, GOOD)
-    (root / "tests" / "task_tests").mkdir(parents=True)
-    (root / "tests" / "__init__.py").write_text("")
-    (root / "tests" / "task_tests" / "__init__.py").write_text("")
-    shutil.copy(REPO / "tests" / "task_tests" / "framework.py",
-                root / "tests" / "task_tests" / "framework.py")
+    (root / "hw_checks").mkdir(parents=True)
+    (root / "hw_checks" / "__init__.py").write_text("")
+    shutil.copy(REPO / "hw_checks" / "framework.py", root / "hw_checks" / "framework.py")
     (root / "checks_for_tests.py").write_text(REGISTRY)
 
 
@@ -351,7 +349,7 @@ def config_for(root: Path, out: Path, **changes) -> GraderConfig:
                             address_space_bytes=1024 * 2**20, output_bytes=2 * 2**20,
                             channel_bytes=4 * 2**20, file_bytes=64 * 2**20)
     settings = dict(registry="checks_for_tests:CHECKS", root=root,
-                    trusted=("tests", "checks_for_tests.py"), out_dir=out, import_seconds=10.0,
+                    trusted=("hw_checks", "checks_for_tests.py"), out_dir=out, import_seconds=10.0,
                     min_seconds=5.0, limits=limits, quiet=True, jobs=2)
     settings.update(changes)
     return GraderConfig(**settings)
@@ -387,7 +385,7 @@ def graded(tmp_path_factory):
     (batch / "links_the_reference" / "hw_utils" / "reference.py").symlink_to(
         root / "hw_utils" / "answer.py")
     site = Path(sysconfig.get_paths()["purelib"])
-    watched = [REPO / "tools" / "grader.py", REPO / "test_gt.json",
+    watched = [REPO / "grader" / "core.py", REPO / "test_gt.json",
                Path(__import__("numpy").__file__)]
     before = {"root": fingerprint(root), "batch": {p.name: fingerprint(p) for p in batch.iterdir()},
               "files": {str(p): digest(p) for p in watched if p.is_file()},

@@ -7,8 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import nbtools
-from tools.benchmarks import notebooks as notebook_benchmark
+from maintainers import nbtools
+from benchmarks import notebooks as notebook_benchmark
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -54,7 +54,7 @@ def test_the_lesson_is_in_the_notebook(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_header_autoreload_and_data_set(path):
-    cells = [cell for cell in read(path).cells  # the Colab cells (tools/colab.py) may come first
+    cells = [cell for cell in read(path).cells  # the Colab cells (maintainers/colab.py) may come first
              if not {"colab-badge", "colab-setup"} & set(tags(cell))]
     assert cells[0].cell_type == "markdown" and "**Student:**" in cells[0].source
     sources = [cell.source for cell in cells if cell.cell_type == "code"]

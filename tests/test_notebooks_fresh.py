@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import nbtools
+from maintainers import nbtools
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -71,8 +71,8 @@ def test_unexecuted_code_cells_are_stale(tmp_path):
 
 
 def sanitize(text: str) -> str:
-    """What nbval does with tools/nbval_sanitize.cfg (its own parsing: 'regex:' + 'replace:')."""
-    config = (REPO / "tools" / "nbval_sanitize.cfg").read_text()
+    """What nbval does with maintainers/nbval_sanitize.cfg (its own parsing: 'regex:' + 'replace:')."""
+    config = (REPO / "maintainers" / "nbval_sanitize.cfg").read_text()
     for regex, replace in re.findall(r"^regex: (.*)$\n^replace: (.*)$", config, flags=re.M):
         text = re.sub(regex, replace, text)
     return text
@@ -80,7 +80,7 @@ def sanitize(text: str) -> str:
 
 def test_sanitizer_file_parses_and_every_section_has_a_pattern():
     parser = configparser.ConfigParser(interpolation=None)
-    parser.read(REPO / "tools" / "nbval_sanitize.cfg")
+    parser.read(REPO / "maintainers" / "nbval_sanitize.cfg")
     assert parser.sections()
     for section in parser.sections():
         re.compile(parser[section]["regex"])

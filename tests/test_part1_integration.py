@@ -1,4 +1,4 @@
-"""Part 1 end to end on the tiny stand-in (the notebook's flow through ``tools.pipeline``), and
+"""Part 1 end to end on the tiny stand-in (the notebook's flow through ``instructor.pipeline``), and
 over real StackOverflow titles when present."""
 import csv
 import string
@@ -12,7 +12,7 @@ from hw_utils.ranking import FastScorer
 from hw_utils.scoring import Scorer
 from sodata import get_dataset, load_vectors, read_corpus
 from sodata.datasets import REPO_ROOT
-from tools.pipeline import course_preprocessor, preprocess_rows
+from instructor.pipeline import course_preprocessor, preprocess_rows
 
 REAL_TITLES = REPO_ROOT.parent / "shared" / "realtext" / "stackoverflow_titles.tsv"
 KS = list(recipes.KS)
@@ -75,7 +75,7 @@ def test_real_titles_preprocess_and_embed(tiny):
 
 
 def test_bench_runner_finds_the_benchmarks():
-    from tools import bench
+    from benchmarks import __main__ as bench
 
     assert {"part1_scorer", "part2_trigram", "part3_dssm", "bonus"} <= set(
         bench.benchmark_names())

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from hw_utils import recipes
 from hw_utils.text import TextPreprocessor, TextTokenizer
-from tools.pipeline import course_preprocessor
+from instructor.pipeline import course_preprocessor
 
 
 def test_docstring_example():

@@ -1,4 +1,4 @@
-"""Part 2 end to end on the tiny stand-in: the notebook's flow through ``tools.pipeline``."""
+"""Part 2 end to end on the tiny stand-in: the notebook's flow through ``instructor.pipeline``."""
 import dataclasses
 
 import numpy as np
@@ -9,7 +9,7 @@ from hw_utils.embedding import Embedder
 from hw_utils.ranking import FastScorer
 from hw_utils.scoring import Scorer
 from sodata import get_dataset, load_vectors, read_corpus
-from tools.pipeline import preprocess_rows, split_vocabulary, train_trigram_model, with_oov_vectors
+from instructor.pipeline import preprocess_rows, split_vocabulary, train_trigram_model, with_oov_vectors
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_training_lowers_the_loss_below_the_zero_vector_s(inputs, trained):
 
 def test_unknown_words_get_vectors_and_are_ranked(inputs, trained):
     """On the tiny stand-in (1,000 known words) the trigram vectors are too rough to help the
-    ranking; on the sample stand-in Part 2 beats Part 1 (``tools/benchmarks/part2_trigram``)."""
+    ranking; on the sample stand-in Part 2 beats Part 1 (``benchmarks/part2_trigram``)."""
     vectors, samples, known, unknown = inputs
     tokenizer, model, _ = trained
     mapping = with_oov_vectors(known, unknown, vectors, model, tokenizer)

@@ -1,4 +1,4 @@
-"""Part 2 (``hw_utils.trigram``, the course's templates) and its flow in ``tools.pipeline``, on
+"""Part 2 (``hw_utils.trigram``, the course's templates) and its flow in ``instructor.pipeline``, on
 synthetic data."""
 import numpy as np
 import pytest
@@ -10,7 +10,7 @@ from torch.utils.data import DataLoader
 from hw_utils import recipes, set_seed
 from hw_utils.trigram import (InferenceTrigramDataset, Trainer, TrainTrigramDataset, TrigramModel,
                               TrigramTokenizer, collate_fn, inference_collate_fn)
-from tools.pipeline import infer_vectors, split_vocabulary, train_trigram_model, with_oov_vectors
+from instructor.pipeline import infer_vectors, split_vocabulary, train_trigram_model, with_oov_vectors
 
 WORDS = ["python", "pandas", "numpy", "string", "list", "dict", "json", "go", "c"]
 DIM = 6
@@ -125,7 +125,7 @@ def test_inference_dataset_and_collate(tokenizer):
     assert ids.tolist() == list(dataset[0]) + list(dataset[3])
 
 
-# --- tools.pipeline -----------------------------------------------------------------------------
+# --- instructor.pipeline -----------------------------------------------------------------------------
 def test_split_vocabulary_gives_sorted_distinct_known_and_unknown_words(vectors):
     known, unknown = split_vocabulary(["python json zzz", "json  pythons", ""], vectors)
     assert (known, unknown) == (["json", "python"], ["pythons", "zzz"])

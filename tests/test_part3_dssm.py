@@ -1,4 +1,4 @@
-"""Part 3 (``hw_utils.dssm``, the course's templates) and its flow in ``tools.pipeline``, on
+"""Part 3 (``hw_utils.dssm``, the course's templates) and its flow in ``instructor.pipeline``, on
 synthetic data."""
 from itertools import combinations
 
@@ -14,7 +14,7 @@ from hw_utils import recipes, set_seed
 from hw_utils.dssm import (DssmLikeModel, NTExentLoss, QuestionDuplicatesDataset, Trainer,
                            collate_fn, get_ids_and_offsets)
 from hw_utils.text import TextTokenizer
-from tools.pipeline import (PAIRINGS, build_vocab, dssm_tokenizer, dssm_word_vectors,
+from instructor.pipeline import (PAIRINGS, build_vocab, dssm_tokenizer, dssm_word_vectors,
                             question_pairs, train_eval_pairs)
 
 ROWS = [["python list sort", "sort list python", "python sort"],

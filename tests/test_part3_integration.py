@@ -1,4 +1,4 @@
-"""Part 3 end to end on the tiny stand-in: the notebook's flow (``tools.pipeline.train_dssm``)
+"""Part 3 end to end on the tiny stand-in: the notebook's flow (``instructor.pipeline.train_dssm``)
 trains, logs, and its word vectors rank the validation duplicates through Part 1's pieces."""
 import numpy as np
 import pytest
@@ -10,7 +10,7 @@ from hw_utils.embedding import Embedder
 from hw_utils.ranking import FastScorer
 from hw_utils.scoring import Scorer
 from sodata import get_dataset, load_vectors, read_corpus
-from tools.pipeline import dssm_word_vectors, preprocess_rows, train_dssm
+from instructor.pipeline import dssm_word_vectors, preprocess_rows, train_dssm
 
 DIM = 64
 TRAINING = recipes.Training(batch_size=256, lr=recipes.PART3.lr, n_epochs=5)

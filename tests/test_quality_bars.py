@@ -1,4 +1,4 @@
-"""The course's quality bars as the grader applies them (``tests/task_tests/quality.py``): the
+"""The course's quality bars as the grader applies them (``hw_checks/quality.py``): the
 course's Hits@500, or the reference's less ``QUALITY_TOLERANCE`` where the data set puts the
 reference itself below the bar; every validation sample ranked, each distinct text once."""
 import random
@@ -7,8 +7,8 @@ import pytest
 
 from hw_utils import recipes
 from sodata import get_dataset
-from tests.task_tests import quality
-from tests.task_tests.framework import CheckFailure
+from hw_checks import quality
+from hw_checks.framework import CheckFailure
 
 
 @pytest.mark.parametrize("hits, reference, passes", [
@@ -34,7 +34,7 @@ def test_message_says_when_the_bar_follows_the_reference():
 def test_inputs_hold_every_sample_once_per_distinct_text():
     data = get_dataset("tiny")
     inputs = quality.quality_inputs(data, random.Random(0))
-    from tests.task_tests.inputs import validation_of
+    from hw_checks.inputs import validation_of
 
     rows = validation_of(data)
     assert len(inputs["rows"]) == len(rows)

@@ -1,4 +1,4 @@
-"""The student release (tools/release.py): markers, stubs, notebooks, the scan, validate."""
+"""The student release (maintainers/release.py): markers, stubs, notebooks, the scan, validate."""
 import json
 import re
 import subprocess
@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import release
-from tools.release import ReleaseError
+from maintainers import release
+from maintainers.release import ReleaseError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -143,19 +143,20 @@ def fake_reference(root: Path) -> Path:
     (root / "hw_utils" / "embedding.py").write_text(GOOD)
     (root / "notebooks").mkdir()
     nbformat.write(make_notebook(), root / "notebooks" / "part1_x.ipynb")
-    (root / "tests" / "task_tests").mkdir(parents=True)
+    (root / "hw_checks").mkdir(parents=True)
+    (root / "tests").mkdir()
     (root / "tests" / "__init__.py").write_text("")
-    (root / "tests" / "task_tests" / "__init__.py").write_text("")
+    (root / "hw_checks" / "__init__.py").write_text("")
     (root / "tests" / "test_secret_suite.py").write_text("def test(): pass\n")
-    (root / "tools").mkdir()
-    (root / "tools" / "grader.py").write_text("# instructor only\n")
+    (root / "grader").mkdir()
+    (root / "grader" / "core.py").write_text("# instructor only\n")
     (root / "student").mkdir()
     (root / "student" / "SHIPS").write_text("# what ships\nhw_utils/\nnotebooks/\ntests/__init__.py\n"
-                                            "tests/task_tests/\ntest_gt.json\nMakefile\n")
+                                            "hw_checks/\ntest_gt.json\nMakefile\n")
     (root / "student" / "README.md").write_text("# For students\n")
     (root / "test_gt.json").write_text(json.dumps({"embedder": [0.1]}))
     (root / "Makefile").write_text("PY := python\n\n.PHONY: help check lab\n\nhelp:  ## h\n\techo\n\n"
-                                   "check:  ## grade\n\t$(PY) -m tools.grader\n\nlab:  ## lab\n"
+                                   "check:  ## grade\n\t$(PY) -m grader\n\nlab:  ## lab\n"
                                    "\tjupyter lab\n")
     return root
 
@@ -166,9 +167,9 @@ def test_build_and_scan_on_a_small_reference(tmp_path):
     report = release.build(out, root)
     assert report.regions == 3 and report.notebook_cells == 2
     assert not (out / "tests" / "test_secret_suite.py").exists()
-    assert not (out / "tools" / "grader.py").exists()
+    assert not (out / "grader").exists()
     makefile = (out / "Makefile").read_text()
-    assert "lab:" in makefile and "check:" not in makefile and "tools.grader" not in makefile
+    assert "lab:" in makefile and "check:" not in makefile and "grader" not in makefile
     assert release.scan(out, root) == []
     # A leak: one line of solution code pasted into the release is found, with both places.
     leaked = out / "hw_utils" / "extra.py"
@@ -178,7 +179,7 @@ def test_build_and_scan_on_a_small_reference(tmp_path):
     assert any("hw_utils/extra.py:2" in leak and "hw_utils/embedding.py:21" in leak
                for leak in leaks), leaks
     assert any("notes.md:1" in leak and "part1_x.ipynb cell 3" in leak for leak in leaks), leaks
-    (out / "hw_utils" / "uses_tools.py").write_text("from tools.grading import points\n")
+    (out / "hw_utils" / "uses_tools.py").write_text("from grader import points\n")
     assert any("uses_tools.py:1: imports instructor tooling" in leak
                for leak in release.scan(out, root))
 
@@ -214,11 +215,13 @@ def real_release(tmp_path_factory):
 
 def test_real_release_has_what_students_need_and_nothing_else(real_release):
     out = real_release
-    for needed in ("hw_utils/__init__.py", "tests/__init__.py", "tests/task_tests/base.py",
+    for needed in ("hw_utils/__init__.py", "tests/__init__.py", "hw_checks/base.py",
                    "test_gt.json", "README.md", "Makefile", "pyproject.toml", "environment.yml",
-                   "tools/submission.py"):
+                   "student/submission.py"):
         assert (out / needed).is_file(), needed
-    assert sorted(p.name for p in (out / "tools").iterdir()) == ["__init__.py", "submission.py"]
+    assert sorted(p.name for p in (out / "student").iterdir()) == ["submission.py"]
+    for instructor_only in ("grader", "instructor", "maintainers", "benchmarks"):
+        assert not (out / instructor_only).exists(), instructor_only
     assert not list(out.glob("tests/test_*.py"))
     assert not list(out.rglob("__pycache__"))
     makefile = (out / "Makefile").read_text()
@@ -282,7 +285,7 @@ def test_real_release_imports_and_every_stub_names_its_part(real_release):
 def test_cli_build_exits_cleanly_and_reports_malformed_markers(tmp_path):
     root = fake_reference(tmp_path / "ref")
     (root / "hw_utils" / "broken.py").write_text("def f():\n    # END SOLUTION\n")
-    script = ("import sys; from pathlib import Path; from tools import release; "
+    script = ("import sys; from pathlib import Path; from maintainers import release; "
               "release.REPO_ROOT = Path(sys.argv[1]); "
               "sys.exit(release.main(['build', '--out', sys.argv[2]]))")
     done = subprocess.run([sys.executable, "-c", script, str(root), str(tmp_path / "out")],

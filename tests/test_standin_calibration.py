@@ -1,6 +1,6 @@
 """What the calibrated stand-in (generator v6) is made of: real words, far and loose duplicates,
 similar negatives, recurring typos, names the vectors lack, vectors shaped like a big
-corpus's. The figures against the real data are ``python -m tools.bench standin_calibration``
+corpus's. The figures against the real data are ``python -m benchmarks standin_calibration``
 (minutes); these checks take seconds."""
 import numpy as np
 import pytest

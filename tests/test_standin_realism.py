@@ -1,7 +1,7 @@
 """The stand-in's titles against real StackOverflow titles (skipped where those are absent).
 
 Only figures are compared (length, casing, punctuation, stopwords); no real title enters the
-project. ``python -m tools.standin_report`` prints the full comparison.
+project. ``python -m maintainers.standin_report`` prints the full comparison.
 """
 from pathlib import Path
 
@@ -21,7 +21,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory):
-    from tools.standin_report import figures, read_real_titles
+    from maintainers.standin_report import figures, read_real_titles
 
     out = generate("tiny", seed=0, out=tmp_path_factory.mktemp("realism") / "tiny")
     standin = [title for row in read_corpus(out / "train.tsv") for title in row]

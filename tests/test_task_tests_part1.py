@@ -6,7 +6,7 @@ import pytest
 
 from hw_utils.text import TextPreprocessor
 from tests import TaskTests
-from tests.task_tests.part1 import EMBEDDER_TEXT, KS as SCORER_KS
+from hw_checks.part1 import EMBEDDER_TEXT, KS as SCORER_KS
 
 HITS = {1: 0.5, 5: 0.6, 10: 0.7, 100: 0.9, 500: 0.95, 1000: 1.0}
 VECTOR = [0.25] * 300

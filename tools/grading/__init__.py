@@ -1,1 +1,0 @@
-"""The grader (``python -m tools.grader``); ``tools/grader.py`` lists its modules."""
