@@ -5,8 +5,9 @@
 - ``hw_utils/`` with every ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` region replaced by the
   course's banner and ``raise NotImplementedError("Part N: fill in Class.method in hw_utils/x.py")``
   at the region's indentation;
-- ``notebooks/`` with outputs cleared, cells tagged ``solution`` replaced the same way and solution
-  regions inside other code cells stripped;
+- ``notebooks/`` with outputs cleared, cells tagged ``solution`` replaced the same way, solution
+  regions inside other code cells stripped and cells tagged ``instructor`` (the reference's own
+  extras, such as Part 4's comparison of the reference bonus models) left out;
 - ``tests/__init__.py`` + ``hw_checks/`` (the self-checks, not the project's own suite),
   ``test_gt.json``, ``environment.yml``, ``pyproject.toml``, a student ``Makefile`` (the lead's
   targets students need), ``student/submission.py`` (``make submission``) and the student README
@@ -20,6 +21,9 @@ Anything else (an END without BEGIN, nesting, a marker inside a string, a look-a
 ``python -m maintainers.release scan DIR`` looks for any line of solution code in a built release, and
 ``python -m maintainers.release validate`` checks both directions with the grader: the reference passes
 every graded check; the release imports and fails each graded check with ``NotImplementedError``.
+``solve(release, solution)`` fills a built release with a solution written apart from the
+reference (its ``hw_utils/`` files and its answers to the notebooks' cells): the tests and the
+notebook benchmark run such a solved release as a student would.
 """
 import argparse
 import ast
@@ -46,6 +50,8 @@ END = "# END SOLUTION"
 MARKER_LIKE = re.compile(r"#\s*(BEGIN|END)[\s_-]*SOLUTION", re.IGNORECASE)
 BANNER = ("#" * 36, "### ╰( ͡° ͜ʖ ͡° )つ──☆*:・ﾟ", "#" * 36)
 SOLUTION_TAG = "solution"
+INSTRUCTOR_TAG = "instructor"  # a notebook cell the release leaves out
+DEFINE = re.compile(r"^# Define: ([\w, ]+?)(?: \(|:|$)")  # a solution cell's first line
 
 # Which part a solution region belongs to, for the stub's message: file (glob) -> part, or
 # file -> {class or function name: part}.
@@ -256,7 +262,9 @@ def _cell_tags(cell) -> list[str]:
 
 def strip_notebook(notebook, relpath: str) -> int:
     """Clear outputs and remove solutions from ``notebook`` in place; the number of removals."""
-    removed = 0
+    kept = [cell for cell in notebook.cells if INSTRUCTOR_TAG not in _cell_tags(cell)]
+    removed = len(notebook.cells) - len(kept)
+    notebook.cells = kept
     notebook.metadata.pop("so_duplicates", None)
     notebook.metadata.pop("widgets", None)
     for index, cell in enumerate(notebook.cells):
@@ -289,7 +297,7 @@ def notebook_solution_lines(notebook, relpath: str) -> list[tuple[str, str]]:
         where = f"{relpath} cell {index + 1}"
         if cell.cell_type != "code":
             continue
-        if SOLUTION_TAG in _cell_tags(cell):
+        if {SOLUTION_TAG, INSTRUCTOR_TAG} & set(_cell_tags(cell)):
             found += [(f"{where} line {n}", text)
                       for n, text in enumerate(cell.source.split("\n"), 1)]
         else:
@@ -423,6 +431,34 @@ def build(out: Path, root: Path | None = None) -> BuildReport:
     return report
 
 
+def solve(release: Path, solution: Path) -> None:
+    """Fill the release built in ``release`` with a solution written apart from the reference:
+    ``solution/hw_utils/*.py`` replace the templates, and ``solution/notebook_cells.py``'s
+    ``CELLS[notebook][variables]`` replaces each notebook's stubbed cell that starts with
+    ``# Define: <variables>`` (its comment lines kept). A stubbed cell without an answer fails
+    with its notebook and first line."""
+    import runpy
+
+    for path in sorted((solution / "hw_utils").glob("*.py")):
+        shutil.copy(path, release / "hw_utils" / path.name)
+    answers = runpy.run_path(str(solution / "notebook_cells.py"))["CELLS"]
+    for path in sorted((release / "notebooks").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type != "code" or SOLUTION_TAG not in _cell_tags(cell):
+                continue
+            header = list(takewhile(lambda line: line.startswith("#"), cell.source.split("\n")))
+            match = DEFINE.match(header[0]) if header else None
+            answer = answers.get(path.stem, {}).get(match.group(1)) if match else None
+            if answer is None:
+                raise ReleaseError(f"{solution}/notebook_cells.py has no answer for "
+                                   f"{path.name}'s cell {header[:1]}")
+            cell.source = "\n".join(
+                [line for line in header if "NotImplementedError" not in line
+                 and line not in BANNER and line != "# Your code here."] + [answer])
+        nbformat.write(notebook, path)
+
+
 # ------------------------------------------------------------------------------------ scan
 
 # Lines too common to prove a leak: a bare keyword, closing brackets, `return x`, `x = y`,
@@ -458,7 +494,7 @@ def reference_solution_lines(root: Path | None = None) -> dict[str, str]:
         for where, line in notebook_solution_lines(notebook, relative):
             solution.setdefault(_normalise(line), where)
         for index, cell in enumerate(notebook.cells):
-            if SOLUTION_TAG in _cell_tags(cell):
+            if {SOLUTION_TAG, INSTRUCTOR_TAG} & set(_cell_tags(cell)):
                 continue
             inside = set()
             if cell.cell_type == "code":

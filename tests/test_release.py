@@ -110,21 +110,29 @@ def test_region_cutting_a_statement_is_rejected():
 
 def make_notebook() -> nbformat.NotebookNode:
     notebook = nbformat.v4.new_notebook()
-    solution = nbformat.v4.new_code_cell("secret_answer = compute_the_answer(42)\nprint(secret_answer)",
-                                         execution_count=3)
+    solution = nbformat.v4.new_code_cell(
+        "# Define: secret_answer (a number)\nsecret_answer = compute_the_answer(42)\n"
+        "print(secret_answer)", execution_count=3)
     solution.metadata["tags"] = ["solution"]
     solution.outputs = [nbformat.v4.new_output("stream", text="0.8123\n")]
     mixed = nbformat.v4.new_code_cell(
         "%load_ext autoreload\nmodel = build()\n# BEGIN SOLUTION\nmodel.fit(train_the_model_well)\n"
         "# END SOLUTION\nprint(model)", execution_count=4)
-    notebook.cells = [nbformat.v4.new_markdown_cell("# Part 1"), solution, mixed]
+    heading = nbformat.v4.new_markdown_cell("## The reference's own models (instructor's notebook)",
+                                            metadata={"tags": ["instructor"]})
+    reference = nbformat.v4.new_code_cell("from instructor import compare\ncompare_everything(all_the_models)",
+                                          metadata={"tags": ["instructor"]})
+    notebook.cells = [nbformat.v4.new_markdown_cell("# Part 1"), solution, mixed, heading,
+                      reference, nbformat.v4.new_markdown_cell("## Conclusions")]
     notebook.metadata["so_duplicates"] = {"source_sha256": "x"}
     return notebook
 
 
-def test_notebooks_lose_outputs_solution_cells_and_regions():
+def test_notebooks_lose_outputs_solution_cells_regions_and_instructor_cells():
     notebook = make_notebook()
-    assert release.strip_notebook(notebook, "notebooks/part1_x.ipynb") == 2
+    assert release.strip_notebook(notebook, "notebooks/part1_x.ipynb") == 4
+    assert [cell.source for cell in notebook.cells][-1] == "## Conclusions"
+    assert len(notebook.cells) == 4 and "compare_everything" not in json.dumps(notebook)
     solution, mixed = notebook.cells[1], notebook.cells[2]
     assert "compute_the_answer" not in solution.source
     assert 'raise NotImplementedError("Part 1: fill in this cell of notebooks/part1_x.ipynb")' \
@@ -165,7 +173,7 @@ def test_build_and_scan_on_a_small_reference(tmp_path):
     root = fake_reference(tmp_path / "ref")
     out = tmp_path / "student"
     report = release.build(out, root)
-    assert report.regions == 3 and report.notebook_cells == 2
+    assert report.regions == 3 and report.notebook_cells == 4
     assert not (out / "tests" / "test_secret_suite.py").exists()
     assert not (out / "grader").exists()
     makefile = (out / "Makefile").read_text()
@@ -179,9 +187,30 @@ def test_build_and_scan_on_a_small_reference(tmp_path):
     assert any("hw_utils/extra.py:2" in leak and "hw_utils/embedding.py:21" in leak
                for leak in leaks), leaks
     assert any("notes.md:1" in leak and "part1_x.ipynb cell 3" in leak for leak in leaks), leaks
+    (out / "more_notes.md").write_text("compare_everything(all_the_models)\n")  # an instructor cell's line
+    assert any("more_notes.md:1" in leak and "part1_x.ipynb cell 5" in leak
+               for leak in release.scan(out, root))
     (out / "hw_utils" / "uses_tools.py").write_text("from grader import points\n")
     assert any("uses_tools.py:1: imports instructor tooling" in leak
                for leak in release.scan(out, root))
+
+
+def test_solve_puts_a_solution_in_place_of_the_stubs(tmp_path):
+    root = fake_reference(tmp_path / "ref")
+    out = release.build(tmp_path / "student", root).out
+    solution = tmp_path / "solution"
+    (solution / "hw_utils").mkdir(parents=True)
+    (solution / "hw_utils" / "embedding.py").write_text("class Embedder:\n    pass\n")
+    (solution / "notebook_cells.py").write_text(
+        'CELLS = {"part1_x": {"secret_answer": "secret_answer = 6 * 7"}}\n')
+    release.solve(out, solution)
+    assert (out / "hw_utils" / "embedding.py").read_text() == "class Embedder:\n    pass\n"
+    cell = nbformat.read(out / "notebooks" / "part1_x.ipynb", as_version=4).cells[1]
+    assert cell.source == "# Define: secret_answer (a number)\nsecret_answer = 6 * 7"
+    (solution / "notebook_cells.py").write_text("CELLS = {}\n")
+    out = release.build(tmp_path / "student", root).out
+    with pytest.raises(ReleaseError, match="no answer for part1_x.ipynb's cell"):
+        release.solve(out, solution)
 
 
 def test_build_leaves_out_what_git_ignores(tmp_path):
