@@ -3,7 +3,8 @@
 The zip holds ``hw_utils/`` (code only: no caches, nothing over 5 MB) and the executed
 ``notebooks/*.ipynb``, plus ``MANIFEST.json`` (file list with sha256, when it was made). Before
 writing it says what still looks unfinished: stubs still raising ``NotImplementedError`` and
-notebooks whose code cells were not run. Shipped to students (``make submission``).
+notebooks whose code cells were not run (the bonus notebook only when a bonus was attempted:
+``hw_utils/bonus.py`` exists). Shipped to students (``make submission``).
 """
 import argparse
 import datetime
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SKIPPED = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache")
 MAX_FILE_BYTES = 5 * 2**20
 STUB = "raise NotImplementedError("
+BONUS = ("notebooks/part4_bonus.ipynb", "hw_utils/bonus.py")  # the bonus notebook, and its code
 
 
 def collect(root: Path) -> list[Path]:
@@ -40,6 +42,8 @@ def warnings_for(root: Path, files: list[Path]) -> list[str]:
             stubs = path.read_text(encoding="utf-8", errors="replace").count(STUB)
             if stubs:
                 notes.append(f"{relative}: {stubs} place(s) still raise NotImplementedError")
+        elif relative.as_posix() == BONUS[0] and not (root / BONUS[1]).is_file():
+            continue  # no bonus attempted: its notebook need not run
         elif path.suffix == ".ipynb":
             cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
             code = [c for c in cells if c.get("cell_type") == "code" and "".join(c.get("source", "")).strip()]
