@@ -16,7 +16,6 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.tensorboard import SummaryWriter
-from tqdm.auto import tqdm
 
 
 class QuestionDuplicatesDataset(Dataset):
@@ -181,7 +180,7 @@ class Trainer:
               verbose: bool = False) -> list[tuple[float, float]]:
         # BEGIN SOLUTION
         history = []
-        for epoch in tqdm(range(n_epochs), disable=not verbose):
+        for epoch in range(n_epochs):
             train_loss = self._train_step(dataloaders["train"])
             eval_loss = self._eval_step(dataloaders["eval"])
             self.writer.add_scalar("loss/eval_epoch", eval_loss, epoch)

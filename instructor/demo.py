@@ -11,10 +11,14 @@ DCG@10, MRR, training and scoring seconds) and the bonus-vs-base notes, and writ
 training runs' TensorBoard logs in ``runs/``).
 
 ``--quick`` trains less on less data (``Settings.quick()``): a first look, not the comparison.
-No step is skipped: if one fails, the demo stops with its error and exits non-zero.
+No step is skipped: if one fails, the demo stops with its error and exits non-zero. Each training
+run shows a progress bar over its batches, with the time left. Ctrl-C stops the demo at once
+with one line saying where (exit status 130); nothing is saved then.
 """
 import argparse
 import json
+import os
+import signal
 import sys
 import time
 import traceback
@@ -38,7 +42,7 @@ def _label(dataset, quick: bool) -> str:
 
 def run(dataset_name: str | None, quick: bool, out: Path) -> int:
     """Run every step; 0 when all succeeded, 1 (after saying which step failed and why) if not."""
-    started = time.perf_counter()
+    started = STEP["started"] = time.perf_counter()
 
     def log(line: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {line}", flush=True)
@@ -48,7 +52,7 @@ def run(dataset_name: str | None, quick: bool, out: Path) -> int:
     log(f"data: {dataset.describe()}")
     settings = Settings.quick() if quick else Settings()
     set_seed(settings.seed)
-    comparison = Comparison(dataset, settings, workdir=out / "runs", log=log)
+    comparison = Comparison(dataset, settings, workdir=out / "runs", log=log, progress=True)
     preparation = (("reading and preprocessing the validation samples", "validation"),
                    ("reading and preprocessing the training questions", "train_texts"),
                    ("loading the pretrained word vectors", "vectors"),
@@ -58,12 +62,14 @@ def run(dataset_name: str | None, quick: bool, out: Path) -> int:
     try:
         for message, attribute in preparation:
             log(f"data: {message}")
+            STEP["now"] = f"data: {message}"
             getattr(comparison, attribute)
         log(f"data: {len(comparison.validation)} validation samples, "
             f"{len(comparison.train_rows)} training rows, {len(comparison.pairs[0])} training "
             f"and {len(comparison.pairs[1])} eval pairs, {comparison.tokenizer.vocab_size} words")
         for index, name in enumerate(names, 1):
             current = f"[{index}/{len(names)}] {name}"
+            STEP["now"] = current
             log(f"{current}: training and scoring")
             result = comparison.run(name)
             log(f"{current}: done (train {result.train_s:.1f} s, score {result.score_s:.1f} s, "
@@ -94,6 +100,18 @@ def run(dataset_name: str | None, quick: bool, out: Path) -> int:
     return 0
 
 
+STEP = {"now": "start-up", "started": time.perf_counter()}  # what the demo is doing, for Ctrl-C
+
+
+def stop_at_once(signum: int, frame) -> None:
+    """Ctrl-C: one line saying where, then exit at once (130), not after the running step's
+    threads and writers finish; nothing is saved."""
+    print(f"\ndemo interrupted (Ctrl-C) during {STEP['now']} after "
+          f"{time.perf_counter() - STEP['started']:.0f} s; nothing was saved", file=sys.stderr,
+          flush=True)
+    os._exit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m instructor.demo", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a first look: less data, fewer epochs")
@@ -106,4 +124,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGINT, stop_at_once)
     sys.exit(main())

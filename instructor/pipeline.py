@@ -15,6 +15,7 @@ from sklearn.model_selection import train_test_split
 from torch.utils.data import DataLoader
 
 from hw_utils import recipes, set_seed
+from hw_utils.progress import BatchProgress
 from hw_utils.ranking import as_dict, embed_texts
 from hw_utils.dssm import (DssmLikeModel, NTExentLoss, QuestionDuplicatesDataset, Trainer as
                            DssmTrainer, collate_fn as pairs_collate_fn)
@@ -49,12 +50,14 @@ def split_vocabulary(texts: Iterable[str], embeddings: Any) -> tuple[list[str], 
 def train_trigram_model(known: Sequence[str], embeddings: Any,
                         training: recipes.Training = recipes.PART2,
                         criterion: torch.nn.Module | None = None, init_std: float = 0.0,
+                        progress: str | None = None,
                         ) -> tuple[TrigramTokenizer, TrigramModel, list[float]]:
     """Part 2: the trigram model trained to reproduce the vectors of ``known`` words.
 
     The trigram vectors start at zero (least squares has no symmetry to break), or with
     ``init_std`` > 0 normal with that deviation: a loss blind to length (``CosineLoss``) barely
-    moves zero vectors, its gradient being orthogonal to the prediction and huge near zero."""
+    moves zero vectors, its gradient being orthogonal to the prediction and huge near zero.
+    ``progress``: the label of a progress bar over the batches (``None``: no bar)."""
     set_seed(recipes.SEED)
     tokenizer = TrigramTokenizer(known)
     dataset = TrainTrigramDataset(known, embeddings, tokenizer)
@@ -67,7 +70,14 @@ def train_trigram_model(known: Sequence[str], embeddings: Any,
         torch.nn.init.zeros_(model.embeddings.weight)
     optimizer = torch.optim.Adam(model.parameters(), lr=training.lr)
     trainer = TrigramTrainer(model, criterion or torch.nn.MSELoss(), optimizer)
-    return tokenizer, model, trainer.train(loader, training.n_epochs)
+    return tokenizer, model, trainer.train(with_progress(loader, training.n_epochs, progress),
+                                           training.n_epochs)
+
+
+def with_progress(loader: DataLoader, n_epochs: int, label: str | None):
+    """``loader`` counted on a progress bar labelled ``label`` over its ``n_epochs`` (``None``:
+    the loader itself, no bar)."""
+    return loader if label is None else BatchProgress(loader, n_epochs, label)
 
 
 def infer_vectors(model: TrigramModel, words: Sequence[str], tokenizer: TrigramTokenizer,
@@ -131,11 +141,12 @@ def train_eval_pairs(rows: Iterable[Sequence[str]]
 def train_dssm(rows: Sequence[Sequence[str]], training: recipes.Training = recipes.PART3,
                logdir: str | None = None, device: str | None = None, verbose: bool = False,
                dim: int = recipes.PART3_DIM, tokenizer: TextTokenizer | None = None,
+               progress: str | None = None,
                ) -> tuple[TextTokenizer, DssmLikeModel, list[tuple[float, float]], set[int]]:
     """Part 3 on preprocessed training ``rows``: (tokenizer, model, history, word ids trained).
 
     ``history``: each epoch's (train loss, eval loss); ``tokenizer``: ``dssm_tokenizer(rows)``
-    when not given.
+    when not given; ``progress``: the label of a progress bar over the training batches.
     """
     set_seed(recipes.SEED)
     tokenizer = tokenizer or dssm_tokenizer(rows)
@@ -149,6 +160,7 @@ def train_dssm(rows: Sequence[Sequence[str]], training: recipes.Training = recip
     optimizer = torch.optim.Adam(model.parameters(), lr=training.lr, fused=True)  # as the notebook
     trainer = DssmTrainer(model, optimizer,
                           NTExentLoss(alpha=recipes.PART3_ALPHA), logdir=logdir, device=device)
+    loaders["train"] = with_progress(loaders["train"], training.n_epochs, progress)
     history = trainer.train(loaders, training.n_epochs, verbose=verbose)
     trainer.writer.close()
     seen = {index for question, duplicate in train_data for index in [*question, *duplicate]}

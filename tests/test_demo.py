@@ -1,5 +1,12 @@
-"""``make demo``: every method runs on the tiny stand-in in quick mode; the outputs are written."""
+"""``make demo``: every method runs on the tiny stand-in in quick mode; the outputs are written;
+Ctrl-C stops it at once with one line."""
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +61,24 @@ def test_methods_built_on_part3_need_it_first(tmp_path):
     for method in ("run_mlp_head", "run_early_fusion"):
         with pytest.raises(RuntimeError, match="run run_part3 first"):
             getattr(comparison, method)()
+
+
+def test_ctrl_c_stops_the_demo_at_once_with_one_line(tmp_path):
+    command = [sys.executable, "-m", "instructor.demo", "--quick", "--dataset", "tiny",
+               "--out", str(tmp_path / "demo")]
+    environment = {**os.environ, "TQDM_DISABLE": "1", "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          cwd=Path(__file__).resolve().parents[1], env=environment) as demo_run:
+        for line in demo_run.stdout:  # wait until a training step runs
+            if "Part 2: + trigram OOV (MSE): training and scoring" in line:
+                break
+        demo_run.send_signal(signal.SIGINT)
+        interrupted = time.monotonic()
+        _, stderr = demo_run.communicate(timeout=60)
+        stopped_after = time.monotonic() - interrupted
+    assert demo_run.returncode == 130
+    assert stopped_after < 10, stopped_after
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    assert lines[-1].startswith("demo interrupted (Ctrl-C) during [3/12] Part 2"), stderr[-2000:]
+    assert "Traceback" not in stderr
+    assert not (tmp_path / "demo" / "results.json").exists()

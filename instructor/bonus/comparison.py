@@ -151,14 +151,17 @@ class Comparison:
         settings: epochs and sizes (``Settings()``, or ``Settings.quick()``).
         workdir: where TensorBoard logs go (a temporary folder by default).
         log: called with one line of progress at a time (``print`` by default).
+        progress: a progress bar over the batches of each training run (with the time left).
     """
 
     def __init__(self, dataset: Dataset, settings: Settings = Settings(),
-                 workdir: str | Path | None = None, log: Callable[[str], None] = print):
+                 workdir: str | Path | None = None, log: Callable[[str], None] = print,
+                 progress: bool = False):
         self.dataset = dataset
         self.settings = settings
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="bonus-"))
         self.log = log
+        self.progress = progress
         self.results: dict[str, MethodResult] = {}
         self._cache: dict[str, object] = {}
 
@@ -247,11 +250,17 @@ class Comparison:
                 "eval": DataLoader(QuestionDuplicatesDataset(eval_pairs, tokenizer),
                                    batch_size=batch_size, collate_fn=pairs_collate_fn)}
 
+    def _bar(self, label: str) -> str | None:
+        """A training run's progress bar label, or ``None`` for no bar."""
+        return label if self.progress else None
+
     def _train_pairs(self, name: str, model: torch.nn.Module, optimizer, criterion,
                      loaders: dict[str, DataLoader], n_epochs: int) -> list[tuple[float, float]]:
         """Part 3's ``Trainer`` on ``loaders``: each epoch's (train loss, eval loss)."""
         trainer = PairTrainer(model, optimizer, criterion, logdir=str(self.workdir / name),
                               device="cpu")
+        loaders = {**loaders, "train": pipeline.with_progress(loaders["train"], n_epochs,
+                                                              self._bar(name))}
         history = trainer.train(loaders, n_epochs=n_epochs)
         trainer.writer.close()
         return history
@@ -288,7 +297,7 @@ class Comparison:
             training = dataclasses.replace(training, n_epochs=n_epochs)
         words = self.validation_words[0] if words is None else words
         return pipeline.train_trigram_model(words, self.word_vectors, training, criterion,
-                                            init_std)
+                                            init_std, progress=self._bar("trigram model"))
 
     def _trigram_predictor(self, criterion: torch.nn.Module, n_epochs: int | None = None,
                            init_std: float = 0.0
@@ -328,7 +337,8 @@ class Comparison:
         started = time.perf_counter()
         tokenizer, model, history, seen = pipeline.train_dssm(
             self.train_rows, self.settings.part3, logdir=str(self.workdir / "part3"),
-            device="cpu", dim=self.settings.dssm_dim, tokenizer=self.tokenizer)
+            device="cpu", dim=self.settings.dssm_dim, tokenizer=self.tokenizer,
+            progress=self._bar("part_3"))
         train_s = time.perf_counter() - started
         scorer = FastScorer(TABLE_KS, pipeline.dssm_word_vectors(model, tokenizer, seen),
                             self.settings.dssm_dim)
@@ -379,7 +389,9 @@ class Comparison:
         model = CharBiLSTM(tokenizer.vocab_size, self.vectors.vector_size, char_dim=32,
                            hidden_size=128)
         losses = Trainer(model, torch.nn.MSELoss(), torch.optim.Adam(model.parameters(), lr=3e-3)
-                         ).train(loader, self.settings.char_epochs)
+                         ).train(pipeline.with_progress(loader, self.settings.char_epochs,
+                                                        self._bar("char-biLSTM")),
+                                 self.settings.char_epochs)
         return (lambda unseen: infer_char_vectors(model, unseen, tokenizer)), losses[-1]
 
     def run_char_lstm(self) -> MethodResult:
