@@ -13,8 +13,11 @@ PY := $(VENV)/bin/python
 # The stamp changes with pyproject.toml, so a changed dependency list reinstalls.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-# nbval and the test suite run on the tiny stand-in, quietly and reproducibly.
-TEST_ENV := HW_DATASET=tiny TQDM_DISABLE=1 PYTHONHASHSEED=0 MPLBACKEND=Agg
+# nbval and the test suite run on the tiny stand-in, quietly and reproducibly, starting no
+# TensorBoard server. The notebooks' committed outputs come from the default data, `sample`.
+QUIET_ENV := TQDM_DISABLE=1 PYTHONHASHSEED=0 MPLBACKEND=Agg HW_TENSORBOARD=0
+TEST_ENV := HW_DATASET=tiny $(QUIET_ENV)
+NOTEBOOK_ENV := HW_DATASET=sample $(QUIET_ENV)
 
 .PHONY: help setup demo test check validate student submission gt bench lab data verify standin notebooks browser-test clean
 
@@ -95,13 +98,13 @@ verify: $(STAMP)  ## re-hash the downloaded real data and the stand-ins against 
 standin: $(STAMP)  ## generate the stand-in (SCALE=tiny|sample|full, SEED=0)
 	$(PY) -m sodata standin --scale $(or $(SCALE),sample) --seed $(or $(SEED),0)
 
-notebooks: $(STAMP)  ## re-execute the notebooks on the tiny stand-in, storing the outputs nbval compares
-	$(TEST_ENV) $(PY) -m maintainers.nbtools execute notebooks/*.ipynb
+notebooks: $(STAMP)  ## re-execute the notebooks on the sample stand-in, storing their outputs (about 15 minutes)
+	$(NOTEBOOK_ENV) $(PY) -m maintainers.nbtools execute notebooks/*.ipynb
 
-browser-test: $(STAMP)  ## JupyterLab in headless Chromium runs Part 1 (needs `apt-get install chromium`)
+browser-test: $(STAMP)  ## JupyterLab in headless Chromium runs every notebook, reference and solved release (needs `apt-get install chromium`)
 	@command -v chromium >/dev/null || { echo "chromium is needed: apt-get install -y chromium"; exit 1; }
 	$(PY) -c 'import playwright' 2>/dev/null || $(PY) -m pip install --quiet 'playwright>=1.40'
-	$(TEST_ENV) $(PY) -m pytest tests/test_lab_browser.py $(PYTEST_ARGS)
+	$(TEST_ENV) BROWSER_TEST_ALL=1 $(PY) -m pytest tests/test_lab_browser.py $(PYTEST_ARGS)
 
 clean:  ## remove build outputs (keeps .venv and data/)
 	rm -rf dist .pytest_cache runs benchmarks/tmp notebooks/runs

@@ -1,21 +1,28 @@
 """How long each notebook takes, run top to bottom as a student would, on the default data.
 
-Each notebook runs in a fresh kernel (``nbclient``) in a temporary copy of its folder, so the
-committed outputs stay as they are; the data set is generated first and timed apart (first use
-only). Figures: each notebook's wall time, its budget (the course's machines: 2 cores), its
-slowest cells, the cells over ``LONG_CELL_S`` whose preceding markdown does not warn the
-student, the kernel's CPU seconds (on a busy machine, closer to a quiet machine's wall time than
-the wall time is) and the load average before and after. ``--quick`` runs on the tiny stand-in
-(a smoke run; the budgets are for ``sample``).
+Two solutions run each notebook, each in a fresh kernel (``nbclient``) and a temporary folder
+(the committed outputs stay as they are):
+
+- ``reference``: the repository's notebooks with the reference solution;
+- ``course_style``: the student release (``maintainers.release``) solved with
+  ``tests/fixtures/course_solution`` (``release.solve``): a solution written the way the course
+  writes it, whose ``Scorer`` calls sklearn's ``cosine_similarity`` for each candidate. Its Run
+  All is what the time budgets are about (``BUDGET_S``: 5 minutes for Parts 1-3, 10 for Part 4,
+  on 2 quiet cores).
+
+The data set is generated first and timed apart (first use only). Figures: each notebook's wall
+time against its budget, its slowest cells, the cells over ``LONG_CELL_S`` whose preceding
+markdown does not warn the student, the kernel's CPU seconds (on a busy machine, closer to a
+quiet machine's wall time than the wall time is) and the load average before and after.
+``--quick`` runs on the tiny stand-in (a smoke run; the budgets are for ``sample``).
 
     python -m benchmarks notebooks           # or: make bench BENCH_ARGS=notebooks
-    python -m benchmarks.notebooks part1_pretrained_vectors   # one notebook, verbose
+    python -m benchmarks.notebooks [--solutions course_style] [NAME...]   # some, updating their rows
 """
+import argparse
 import datetime
 import json
 import os
-import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,9 +31,11 @@ import nbformat
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO_ROOT / "notebooks"
+COURSE_SOLUTION = REPO_ROOT / "tests" / "fixtures" / "course_solution"
+SOLUTIONS = ("reference", "course_style")
 DEFAULT_DATASET = "sample"
-BUDGET_S = {"part1_pretrained_vectors": 120, "part2_trigram_oov": 120, "part3_dssm": 180,
-            "part4_bonus": 360}
+BUDGET_S = {"part1_pretrained_vectors": 300, "part2_trigram_oov": 300, "part3_dssm": 300,
+            "part4_bonus": 600}
 LONG_CELL_S = 30.0
 WARNING_WORDS = ("takes", "minute", "seconds", "wait", "long")
 
@@ -70,13 +79,16 @@ def warned(cells: list, index: int) -> bool:
     return False
 
 
-def run_notebook(name: str, dataset: str, timeout_s: int = 1800) -> dict:
-    """Execute ``notebooks/<name>.ipynb`` on ``dataset`` in a temporary copy; its figures."""
+def run_notebook(path: Path, dataset: str, code_root: Path, timeout_s: int = 1800) -> dict:
+    """Execute the notebook at ``path`` on ``dataset`` with ``code_root`` first on the path (its
+    ``hw_utils``), in a temporary folder; its figures."""
     from nbclient import NotebookClient
+    from sodata.datasets import data_dir
 
-    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    environment = {"HW_DATASET": dataset, "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    notebook = nbformat.read(path, as_version=4)
+    environment = {"HW_DATASET": dataset, "HW_DATA_DIR": str(data_dir()), "HW_TENSORBOARD": "0",
+                   "PYTHONPATH": os.pathsep.join(filter(None, [str(code_root),
+                                                               os.environ.get("PYTHONPATH")]))}
     saved = {key: os.environ.get(key) for key in environment}
     os.environ.update(environment)
     try:
@@ -88,10 +100,10 @@ def run_notebook(name: str, dataset: str, timeout_s: int = 1800) -> dict:
             started = time.perf_counter()
             client.execute()
             wall = time.perf_counter() - started
-            shutil.rmtree(Path(work) / "runs", ignore_errors=True)
     finally:
         for key, value in saved.items():
             os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    name = path.stem
     timed = [(index, cell_seconds(cell)) for index, cell in enumerate(notebook.cells)
              if cell.cell_type == "code"]
     slowest = sorted(timed, key=lambda item: -item[1])[:3]
@@ -105,21 +117,39 @@ def run_notebook(name: str, dataset: str, timeout_s: int = 1800) -> dict:
             "long_cells_without_warning": unwarned}
 
 
+def solved_release(work: Path) -> Path:
+    """The student release, built into ``work`` and solved with the course-style solution."""
+    from maintainers import release
+
+    out = release.build(work / "student").out
+    release.solve(out, COURSE_SOLUTION)
+    return out
+
+
 def load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def run(quick: bool = False, names: list[str] | None = None) -> dict:
+def run(quick: bool = False, names: list[str] | None = None,
+        solutions: tuple[str, ...] = SOLUTIONS) -> dict:
     dataset = "tiny" if quick else DEFAULT_DATASET
     names = names or sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb"))
     figures: dict = {"dataset": dataset, "load_average_before": load_average(),
                      "data_generation_s": round(generate_data(dataset), 1)}
-    for name in names:
-        before = load_average()
-        figures[name] = {**run_notebook(name, dataset), "load_average_before": before,
-                         "load_average_after": load_average()}
-        print(f"  {name}: {figures[name]}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="nb-bench-release-") as work:
+        roots = {"reference": REPO_ROOT}
+        if "course_style" in solutions:
+            roots["course_style"] = solved_release(Path(work))
+        for solution in solutions:
+            figures[solution] = {}
+            for name in names:
+                before = load_average()
+                path = roots[solution] / "notebooks" / f"{name}.ipynb"
+                figures[solution][name] = {**run_notebook(path, dataset, roots[solution]),
+                                           "load_average_before": before,
+                                           "load_average_after": load_average()}
+                print(f"  {solution} {name}: {figures[solution][name]}", flush=True)
     figures["load_average_after"] = load_average()
     return figures
 
@@ -132,11 +162,12 @@ def update_results(figures: dict, names: list[str]) -> Path:
     path = RESULTS_DIR / "notebooks.json"
     result = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {
         "benchmark": "notebooks", "quick": False, "figures": {}}
-    for name in names:
-        result["figures"][name] = {
-            "load_average_before": figures["load_average_before"],
-            "load_average_after": figures["load_average_after"], **figures[name],
-            "date": datetime.datetime.now().isoformat(timespec="seconds")}
+    for solution in SOLUTIONS:
+        for name in names if solution in figures else []:
+            result["figures"].setdefault(solution, {})[name] = {
+                "load_average_before": figures["load_average_before"],
+                "load_average_after": figures["load_average_after"], **figures[solution][name],
+                "date": datetime.datetime.now().isoformat(timespec="seconds")}
     result["machine"] = machine()
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".json.tmp")
@@ -147,8 +178,9 @@ def update_results(figures: dict, names: list[str]) -> Path:
 
 if __name__ == "__main__":
     # Some notebooks again: their figures replace theirs in the results `make bench` keeps.
-    names = sys.argv[1:] or None
-    figures = run(names=names)
-    print(figures)
-    if names:
-        print("->", update_results(figures, names))
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.notebooks")
+    parser.add_argument("names", nargs="*", help="notebooks (default: all)")
+    parser.add_argument("--solutions", nargs="+", choices=SOLUTIONS, default=list(SOLUTIONS))
+    args = parser.parse_args()
+    names = args.names or sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb"))
+    print("->", update_results(run(names=names, solutions=tuple(args.solutions)), names))

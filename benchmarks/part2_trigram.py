@@ -7,9 +7,9 @@ preprocessed as in the notebook:
   list-based loop (``word not in known_list``) on a subset of the texts, extrapolated linearly
   to all of them (a lower bound: the loop is quadratic);
 - training the plain reference (``instructor.pipeline.train_trigram_model``) with the data set's
-  ``recipes.part2_training``, and inference over all unknown words (``with_oov_vectors``);
+  ``recipes.PART2``, and inference over all unknown words (``with_oov_vectors``);
 - Hits@K of Part 1 (preprocessed) and Part 2 (``FastScorer``: the course ``Scorer``'s numbers);
-- ``recipes.PART2_REAL`` (the real data's settings) on a synthetic 100,000-word vocabulary
+- the same settings on a synthetic 100,000-word vocabulary
   (``quick``: 20,000): pairs of stand-in words glued together, with random 300-d vectors (the
   real data's vocabulary is of that order); the issue's bar is under a minute on 2 cores.
 
@@ -84,7 +84,7 @@ def run(quick: bool) -> dict:
     _, loop_s = _timed(course_loop, subset, vectors)
     figures["course_loop_s_extrapolated_lower_bound"] = round(loop_s * len(texts) / len(subset), 1)
 
-    training = recipes.part2_training(dataset.name)
+    training = recipes.PART2
     (tokenizer, model, losses), figures["train_s"], figures["train_cpu_s"] = _timed_cpu(
         train_trigram_model, known, vectors, training)
     figures.update(epochs=training.n_epochs, batch_size=training.batch_size,
@@ -101,10 +101,10 @@ def run(quick: bool) -> dict:
     size = SYNTHETIC_WORDS_QUICK if quick else SYNTHETIC_WORDS
     vocabulary = synthetic_vocabulary(known + unknown, size, recipes.DIM)
     (tokenizer, _, losses), train_s, cpu_s = _timed_cpu(
-        train_trigram_model, list(vocabulary), vocabulary, recipes.PART2_REAL)
+        train_trigram_model, list(vocabulary), vocabulary, recipes.PART2)
     figures.update(synthetic_words=size, synthetic_trigrams=tokenizer.vocab_size,
-                   synthetic_epochs=recipes.PART2_REAL.n_epochs,
-                   synthetic_batch_size=recipes.PART2_REAL.batch_size,
+                   synthetic_epochs=recipes.PART2.n_epochs,
+                   synthetic_batch_size=recipes.PART2.batch_size,
                    synthetic_train_s=train_s, synthetic_train_cpu_s=cpu_s,
                    load_average=os.getloadavg()[0])
     return figures

@@ -14,9 +14,12 @@ On Google Colab (``google.colab`` in ``sys.modules``) the cell
 
 Elsewhere the cell does nothing. Running it again reuses the clone and the data.
 
-``python -m maintainers.nbtools colab --repo https://github.com/OWNER/REPO`` writes the badge and the
-cell at the top of every notebook (replacing earlier ones); without ``--repo`` the URL is the
-placeholder below, which the cell refuses with a message saying what to set.
+``python -m maintainers.nbtools colab --repo https://github.com/OWNER/REPO`` writes a note with the
+"Open in Colab" badge and the cell right after every notebook's title (replacing earlier ones),
+the cell collapsed (JupyterLab's ``source_hidden``, Colab's form view: its ``@title`` line
+shows). Without ``--repo`` the URL is the placeholder below: the note has no badge (it would
+open nothing) and says how to use the cell with an uploaded zip; the cell refuses a clone with
+a message saying what to set.
 """
 import json
 import re
@@ -32,6 +35,7 @@ GITHUB_URL = re.compile(r"^https://github\.com/(?P<slug>[\w.-]+/[\w.-]+?)(\.git)
 
 # __REPO_URL__, __HOME__ and __TORCH_RELATED__ are filled in by cell_source(); the rest is the cell as it runs.
 CELL_TEMPLATE = '''\
+# @title Set-up on Google Colab (run it first there; elsewhere it does nothing)
 # Google Colab only: installs this repository into Colab's Python (keeping Colab's own torch) and
 # gets the data. Elsewhere this cell does nothing: use `make setup` (see the README).
 REPO_URL = __REPO_URL__  # the repository to clone; or upload its zip to /content and set ""
@@ -105,11 +109,20 @@ def github_slug(repo_url: str) -> str:
     return match.group("slug")
 
 
+# The set-up cell's metadata: collapsed in JupyterLab (source_hidden) and in Colab (form view).
+CELL_METADATA = {"jupyter": {"source_hidden": True}, "cellView": "form"}
+
+
 def badge_source(repo_url: str, notebook_name: str, branch: str = DEFAULT_BRANCH) -> str:
-    """A markdown "Open in Colab" badge for ``notebooks/<notebook_name>`` at ``repo_url``."""
+    """The note before the set-up cell: with a GitHub ``repo_url``, an "Open in Colab" badge for
+    ``notebooks/<notebook_name>``; with the placeholder, how to use the cell without one."""
+    if repo_url == PLACEHOLDER_REPO:
+        return ("**On Google Colab:** upload a zip of this repository (GitHub: *Code > Download "
+                "ZIP*) to `/content`, set `REPO_URL = \"\"` in the next cell and run it first: it "
+                "installs the repository and gets the data. Elsewhere it does nothing.")
     url = (f"https://colab.research.google.com/github/{github_slug(repo_url)}/blob/{branch}/"
            f"notebooks/{notebook_name}")
     return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})\n"
             f"\n"
-            f"On Colab, run the next cell first: it installs the repository and gets the data "
-            f"(set `REPO_URL` in it). Elsewhere it does nothing.")
+            f"**On Google Colab:** run the next cell first: it installs the repository and gets "
+            f"the data. Elsewhere it does nothing.")

@@ -8,8 +8,11 @@ plus real when it is downloaded). The file holds:
   inputs it drew from the ``tiny`` stand-in and the reference's answers, for
   ``task_tests.test_stage(name)``;
 - ``datasets.<name>``: ``embedder`` (the course's text), ``scorer`` (raw-text Hits@K on the
-  validation set), ``validation_corpus`` and ``made_on`` (the sha256 of the files) per data set.
-  ``real`` keeps the course's published figures where the real data is absent here.
+  validation samples the notebooks rank: ``recipes.scored_samples``), ``reference_hits_at_500``
+  (the reference's Hits@500 on those samples for each quality bar: raw and preprocessed text,
+  Part 2, Part 3, trained as the notebooks train them; on a stand-in the notebooks' bar sits where
+  the reference lands), ``validation_corpus`` and ``made_on`` (the sha256 of the files) per data
+  set. ``real`` keeps the course's published figures where the real data is absent here.
 
 The file is written atomically; sections of data sets not regenerated are kept.
 """
@@ -49,13 +52,37 @@ def file_digests(dataset: Dataset) -> dict[str, str]:
     return {path.name: sha256sum(path) for path in paths if path.is_file()}
 
 
+def reference_hits_at_500(dataset: Dataset, validation: list[list[str]], vectors) -> dict:
+    """The reference's Hits@500 on the notebooks' samples, for each of the course's bars."""
+    from instructor import pipeline
+
+    samples = validation[:recipes.scored_samples(dataset.name)]
+    preprocessed = pipeline.preprocess_rows(samples)
+    known, unknown = pipeline.split_vocabulary(
+        (text for row in pipeline.preprocess_rows(validation) for text in row), vectors)
+    tokenizer, model, _ = pipeline.train_trigram_model(known, vectors)
+    with_oov = pipeline.with_oov_vectors(known, unknown, vectors, model, tokenizer)
+    tokenizer, model, _, seen = pipeline.train_dssm(
+        pipeline.preprocess_rows(read_corpus(dataset.train)))
+    dssm = pipeline.dssm_word_vectors(model, tokenizer, seen)
+
+    def hits(embeddings, rows, dim: int = recipes.DIM) -> float:
+        return round(FastScorer([recipes.QUALITY_K], embeddings, dim)(rows)[recipes.QUALITY_K], 4)
+
+    return {"part1.raw": hits(vectors, samples), "part1.preprocessed": hits(vectors, preprocessed),
+            "part2": hits(with_oov, preprocessed),
+            "part3": hits(dssm, preprocessed, recipes.PART3_DIM)}
+
+
 def data_section(dataset: Dataset) -> dict:
     vectors = load_vectors(dataset.vectors, limit=dataset.vectors_limit)
     validation = read_corpus(dataset.validation)
+    samples = validation[:recipes.scored_samples(dataset.name)]
     return {
         "embedder": [float(x) for x in Embedder(vectors, recipes.DIM)(EMBEDDER_TEXT)],
         "scorer": {str(k): v for k, v in FastScorer(recipes.KS, vectors, recipes.DIM)(
-            validation).items()},
+            samples).items()},
+        "reference_hits_at_500": reference_hits_at_500(dataset, validation, vectors),
         "validation_corpus": {
             "num_samples": len(validation),
             "negatives_mean": sum(len(sample) - 2 for sample in validation) / len(validation)},

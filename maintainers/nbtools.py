@@ -9,10 +9,14 @@
 - ``python -m maintainers.nbtools colab [--repo URL] [NB...]`` puts the Colab badge and set-up cell
   (``maintainers/colab.py``) at the top of each notebook, replacing earlier ones; it executes nothing.
 
-The Makefile runs ``execute`` with ``HW_DATASET=tiny`` so the stored outputs are the ones nbval
-compares against in CI. Stored outputs never carry the executing machine's paths: ``execute``
-replaces them (``scrub_paths``), and nbval's sanitizer (maintainers/nbval_sanitize.cfg) hides them in
-fresh outputs.
+The Makefile runs ``execute`` with ``HW_DATASET=sample`` (the default data: the stored outputs
+show a teacher the lesson as a student sees it); ``execute`` stores no progress bar (a stored
+widget shows as stale text where widgets do not render: ``drop_widgets``). nbval re-runs the notebooks
+on the tiny stand-in in CI and compares only the cells tagged ``nbval-check-output``, whose
+outputs do not depend on the data set; the numbers are checked by the notebooks'
+``task_tests`` calls. Stored outputs never carry the executing machine's paths: ``execute``
+replaces them (``scrub_paths``), and nbval's sanitizer (maintainers/nbval_sanitize.cfg) hides
+them in fresh outputs.
 """
 import argparse
 import hashlib
@@ -59,6 +63,20 @@ def scrub_outputs(notebook) -> None:
                     output["data"][mime] = scrub_paths(value)
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def drop_widgets(notebook) -> None:
+    """Remove the stored widget outputs (tqdm's progress bars in a kernel) and their state: where
+    widgets do not render (GitHub, a plain viewer) a bar shows as its text at its first update
+    ("0%| | 0/60"), which says nothing about the run."""
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        if "outputs" in cell:
+            cell.outputs = [output for output in cell.outputs
+                            if WIDGET_VIEW not in output.get("data", {})]
+
+
 def source_sha256(notebook) -> str:
     """A hash of what the stored outputs depend on: each cell's type, tags and source."""
     digest = hashlib.sha256()
@@ -80,6 +98,7 @@ def execute(path: Path, timeout_s: int = 900) -> None:
     started = time.perf_counter()
     client.execute()
     scrub_outputs(notebook)
+    drop_widgets(notebook)
     notebook.metadata[METADATA_KEY] = {
         "source_sha256": source_sha256(notebook),
         "dataset": os.environ.get("HW_DATASET", ""),
@@ -91,22 +110,27 @@ def execute(path: Path, timeout_s: int = 900) -> None:
 
 
 def insert_colab_cells(path: Path, repo_url: str = colab.PLACEHOLDER_REPO) -> bool:
-    """Make ``path`` open with the Colab badge and set-up cell; ``True`` when the file changed.
+    """Put the Colab note and set-up cell right after ``path``'s title (its first markdown cell),
+    the cell collapsed; ``True`` when the file changed.
 
     Earlier Colab cells (found by their tags) are removed wherever they are; cells already as
     wanted keep their ids and outputs, so a second run changes nothing.
     """
     notebook = nbformat.read(path, as_version=4)
-    wanted = [("markdown", colab.BADGE_TAG, colab.badge_source(repo_url, path.name)),
-              ("code", colab.CELL_TAG, colab.cell_source(repo_url))]
-    head = [(cell.cell_type, cell_tags(cell), cell.source) for cell in notebook.cells[:2]]
-    if head == [(kind, [tag], source) for kind, tag, source in wanted]:
-        return False
     tags = {colab.BADGE_TAG, colab.CELL_TAG}
     rest = [cell for cell in notebook.cells if not tags & set(cell_tags(cell))]
-    badge = nbformat.v4.new_markdown_cell(wanted[0][2], metadata={"tags": [colab.BADGE_TAG]})
-    setup = nbformat.v4.new_code_cell(wanted[1][2], metadata={"tags": [colab.CELL_TAG]})
-    notebook.cells = [badge, setup, *rest]
+    title = next((index for index, cell in enumerate(rest) if cell.cell_type == "markdown"), -1)
+    badge = nbformat.v4.new_markdown_cell(colab.badge_source(repo_url, path.name),
+                                          metadata={"tags": [colab.BADGE_TAG]})
+    setup = nbformat.v4.new_code_cell(colab.cell_source(repo_url),
+                                      metadata={"tags": [colab.CELL_TAG], **colab.CELL_METADATA})
+    current = notebook.cells[title + 1:title + 3]
+    wanted = [(badge.cell_type, badge.source, dict(badge.metadata)),
+              (setup.cell_type, setup.source, dict(setup.metadata))]
+    if [(cell.cell_type, cell.source, dict(cell.metadata)) for cell in current] == wanted \
+            and len(rest) + 2 == len(notebook.cells):
+        return False
+    notebook.cells = [*rest[:title + 1], badge, setup, *rest[title + 1:]]
     temporary = path.with_suffix(".ipynb.tmp")
     nbformat.write(notebook, temporary)
     temporary.replace(path)
@@ -141,7 +165,7 @@ def check_fresh(paths: list[Path]) -> int:
         if reason:
             stale += 1
             print(f"{path}: stored outputs are stale: {reason}. Run `make notebooks` "
-                  f"(or `python -m maintainers.nbtools execute {path}` with HW_DATASET=tiny) "
+                  f"(or `python -m maintainers.nbtools execute {path}` with HW_DATASET=sample) "
                   f"and commit the result.")
     if not stale:
         print(f"{len(paths)} notebook(s) fresh")

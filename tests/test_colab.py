@@ -157,38 +157,52 @@ def test_cell_does_nothing_off_colab(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert "_colab_setup" not in namespace
 
 
+def colab_cells(notebook) -> list:
+    return [cell for cell in notebook.cells
+            if {colab.BADGE_TAG, colab.CELL_TAG} & set(cell.get("metadata", {}).get("tags", []))]
+
+
 def notebook_repo_url(notebook) -> str:
-    match = re.search(r'^REPO_URL = "([^"]*)"', notebook.cells[1].source, re.MULTILINE)
-    assert match, "the second cell sets no REPO_URL: run `python -m maintainers.nbtools colab`"
+    match = re.search(r'^REPO_URL = "([^"]*)"', colab_cells(notebook)[-1].source, re.MULTILINE)
+    assert match, "the set-up cell sets no REPO_URL: run `python -m maintainers.nbtools colab`"
     return match.group(1)
 
 
-def test_each_notebook_opens_with_the_badge_and_the_cell_for_one_repository() -> None:
+def test_each_notebook_has_the_note_and_the_collapsed_cell_after_its_title() -> None:
     urls = set()
     for path in NOTEBOOKS:
         notebook = nbformat.read(path, as_version=4)
         url = notebook_repo_url(notebook)
         urls.add(url)
-        badge, cell = notebook.cells[:2]
+        title, badge, cell = notebook.cells[:3]
+        assert title.cell_type == "markdown" and title.source.startswith("# "), path.name
         assert (badge.cell_type, cell.cell_type) == ("markdown", "code"), path.name
         assert cell.source == colab.cell_source(url), (
             f"{path.name}: run `python -m maintainers.nbtools colab --repo {url}` to write the current cell")
+        assert cell.source.startswith("# @title ")  # Colab's form view shows this line only
+        assert cell.metadata["jupyter"]["source_hidden"] and cell.metadata["cellView"] == "form"
         assert badge.source == colab.badge_source(url, path.name), path.name
     assert len(NOTEBOOKS) == 4 and len(urls) == 1, urls
+
+
+def test_no_badge_without_a_repository() -> None:
+    note = colab.badge_source(colab.PLACEHOLDER_REPO, "part1.ipynb")
+    assert "colab-badge.svg" not in note and "OWNER/REPO" not in note and "zip" in note
+    assert "colab-badge.svg" in colab.badge_source(REPO_URL, "part1.ipynb")
 
 
 def test_insert_replaces_earlier_cells_and_is_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "part9.ipynb"
     notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# Title"),
         nbformat.v4.new_code_cell("old = 1", metadata={"tags": [colab.CELL_TAG]}),
+        nbformat.v4.new_markdown_cell("# Title"),
         nbformat.v4.new_code_cell("x = 1")])
     nbformat.write(notebook, path)
     assert insert_colab_cells(path, REPO_URL)
     cells = nbformat.read(path, as_version=4).cells
-    assert [c.source for c in cells[2:]] == ["# Title", "x = 1"]
-    assert cells[1].source == colab.cell_source(REPO_URL)
-    assert "github/course/so-duplicates/blob/main/notebooks/part9.ipynb" in cells[0].source
+    assert [c.source for c in cells[:1] + cells[3:]] == ["# Title", "x = 1"]
+    assert cells[2].source == colab.cell_source(REPO_URL)
+    assert "github/course/so-duplicates/blob/main/notebooks/part9.ipynb" in cells[1].source
     before = path.read_bytes()
     assert not insert_colab_cells(path, REPO_URL)
     assert path.read_bytes() == before

@@ -1,13 +1,14 @@
 """The notebooks carry the course's assignment and keep this project's rules: what a student must
 write is in cells tagged ``solution`` that say what they define, instructor-only code stays in
-them, the stored outputs hold plots and no machine paths, conclusions are computed."""
+cells tagged ``instructor`` (the release leaves them out), the stored outputs come from the
+default data and hold plots, no progress bars and no machine paths, conclusions are computed."""
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from maintainers import nbtools
+from maintainers import nbtools, release
 from benchmarks import notebooks as notebook_benchmark
 
 REPO = Path(__file__).resolve().parents[1]
@@ -70,18 +71,33 @@ def test_solution_cells_say_what_they_define(path):
     for index, cell in enumerate(read(path).cells):
         if cell.cell_type == "code" and "solution" in tags(cell):
             first = cell.source.split("\n")[0]
-            assert first.startswith("# Define:") or first.startswith("# Reference only"), (
-                f"{path.name} cell {index + 1}: a solution cell starts with a comment saying "
-                f"what it must define, got {first!r}")
+            assert release.DEFINE.match(first), (
+                f"{path.name} cell {index + 1}: a solution cell starts with '# Define: <the "
+                f"variables> (...)', saying what it must define, got {first!r}")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_instructor_code_only_in_solution_cells(path):
+def test_instructor_code_only_in_instructor_cells(path):
     for index, cell in enumerate(read(path).cells):
-        if cell.cell_type == "code" and "solution" not in tags(cell):
-            assert not re.search(r"^\s*(from|import) tools\b", cell.source, re.M), (
-                f"{path.name} cell {index + 1} imports tools (instructor-only) outside a "
-                f"solution cell: the student release would fail there")
+        if cell.cell_type == "code" and "instructor" not in tags(cell):
+            assert not re.search(r"^\s*(from|import) (instructor|grader|maintainers|benchmarks)\b",
+                                 cell.source, re.M), (
+                f"{path.name} cell {index + 1} imports instructor-only code outside a cell "
+                f"tagged instructor: the student release would fail there")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_stored_outputs_come_from_the_default_data_without_progress_bars(path):
+    notebook = read(path)
+    assert notebook.metadata.get("so_duplicates", {}).get("dataset") == "sample", (
+        f"{path.name}: run `make notebooks` (the sample stand-in, the default data)")
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            assert "application/vnd.jupyter.widget-view+json" not in output.get("data", {}), (
+                f"{path.name} cell {index + 1}: a stored widget (a progress bar renders as "
+                f"stale text where widgets do not)")
+            assert not re.search(r"\d+%\|", output.get("text", "")), (
+                f"{path.name} cell {index + 1}: a stored progress bar")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

@@ -107,3 +107,15 @@ def test_sanitizer_hides_what_changes_between_runs(first, second):
                                   "vocabulary: 12345 words", "loss 0.6931"])
 def test_sanitizer_keeps_the_numbers_that_matter(text):
     assert sanitize(text) == text
+
+
+def test_execute_stores_no_progress_bar_widgets():
+    notebook = make_notebook()
+    bar = nbformat.v4.new_output("display_data", data={
+        "text/plain": "  0%|          | 0/60 [00:00<?, ?it/s]",
+        "application/vnd.jupyter.widget-view+json": {"version_major": 2, "model_id": "x"}})
+    printed = nbformat.v4.new_output("stream", text="Hits@1 0.42\n")
+    notebook.cells[1].outputs = [bar, printed]
+    notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
+    nbtools.drop_widgets(notebook)
+    assert notebook.cells[1].outputs == [printed] and "widgets" not in notebook.metadata

@@ -168,6 +168,6 @@ def test_with_oov_vectors_keeps_known_and_fills_unknown(vectors):
     assert not mapping["zzz"].any()
 
 
-def test_part2_training_settings_by_data_set():
-    assert recipes.part2_training("real") == recipes.PART2_REAL
-    assert recipes.part2_training("tiny") == recipes.part2_training("sample") == recipes.PART2
+def test_part2_recipe_is_inside_the_courses_advice():
+    """A small batch (32-256) and about ten epochs (COURSE.md, Part 2's training)."""
+    assert 32 <= recipes.PART2.batch_size <= 256 and 5 <= recipes.PART2.n_epochs <= 15

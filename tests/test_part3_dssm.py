@@ -69,10 +69,10 @@ def scalars(logdir) -> dict[str, list[tuple[int, float]]]:
 
 def test_build_vocab_orders_by_count_then_word_and_drops_rare_words():
     texts = ["b a", "a c", "b a", "d"]
-    assert build_vocab(texts, min_count=1) == {"a": 0, "b": 1, "c": 2, "d": 3}
-    assert build_vocab(texts) == {"a": 0, "b": 1}  # recipes.PART3_MIN_COUNT == 2
+    assert build_vocab(texts) == {"a": 0, "b": 1, "c": 2, "d": 3}
+    assert build_vocab(texts, min_count=2) == {"a": 0, "b": 1}
     tokenizer = dssm_tokenizer([texts])
-    assert tokenizer.vocab_size == 2 and tokenizer("d a b") == [0, 1]
+    assert tokenizer.vocab_size == 4 and tokenizer("d a b e") == [3, 0, 1]
 
 
 def test_question_pairs_three_ways():

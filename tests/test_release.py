@@ -332,9 +332,17 @@ def test_validate_release_fails_each_graded_check_with_not_implemented(capsys):
     assert status == 0, output[-4000:]
 
 
+def test_real_release_notebooks_have_no_instructor_cell(real_release):
+    for path in sorted((real_release / "notebooks").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        assert not [cell for cell in notebook.cells if "instructor" in cell.metadata.get("tags", [])
+                    or "instructor.bonus" in cell.source or "Instructor only" in cell.source]
+
+
 @pytest.mark.slow
 def test_release_notebooks_run_to_their_first_stub(real_release, monkeypatch):
-    """A student's first Run All stops at the first place to fill in, saying what to write."""
+    """A student's first Run All stops at the first place to fill in, saying what to write;
+    the bonus notebook, with no stub of the student's, runs to the end."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
@@ -344,6 +352,12 @@ def test_release_notebooks_run_to_their_first_stub(real_release, monkeypatch):
         notebook = nbformat.read(path, as_version=4)
         client = NotebookClient(notebook, timeout=600, kernel_name="python3",
                                 resources={"metadata": {"path": str(path.parent)}})
+        if path.stem == "part4_bonus":
+            client.execute()
+            errors = [output for cell in notebook.cells for output in cell.get("outputs", [])
+                      if output.get("output_type") == "error"]
+            assert not errors, errors
+            continue
         with pytest.raises(CellExecutionError) as stopped:
             client.execute()
         assert stopped.value.ename == "NotImplementedError", (path.name, str(stopped.value))

@@ -89,6 +89,29 @@ def test_vectors_know_everyday_words_but_not_the_typos(tiny):
     assert 0.02 < unknown < 0.3  # some out-of-vocabulary words for Part 2, not too many
 
 
+def test_the_courses_checks_of_the_vectors_answer_as_on_googlenews(tiny):
+    """Part 1's sanity checks (the course's three, and the notebook's own) on the smallest
+    stand-in: the answers GoogleNews gives, and neighbours of the same theme."""
+    from gensim.models import KeyedVectors
+
+    from sodata.standin.lexicon import PEOPLE_COMPANY, PROBE_THEMES, TOPICS
+
+    vectors = KeyedVectors.load_word2vec_format(tiny / VECTORS_FILE, binary=True)
+    analogy = vectors.most_similar(positive=["woman", "king"], negative=["man"], topn=2)
+    assert analogy[0][0] == "queen" and analogy[0][1] > analogy[1][1] + 0.03, analogy
+    assert vectors.doesnt_match(["breakfast", "dinner", "lunch", "cereal"]) == "cereal"
+    assert vectors.most_similar_to_given("music", ["water", "sound", "backpack", "mouse"]) == "sound"
+    assert vectors.most_similar_to_given("music", ["water", "song", "python", "money"]) == "song"
+    assert vectors.doesnt_match(["breakfast", "dinner", "lunch", "python"]) == "python"
+    music = next(theme for theme in PROBE_THEMES if "music" in theme)
+    programming = {token.lower() for topic in TOPICS.values() for name in topic["names"]
+                   for token in name.split()} | {"py", "3"}
+    for word, theme in (("music", music), ("king", PEOPLE_COMPANY["royal"]),
+                        ("python", programming)):
+        neighbours = [neighbour for neighbour, _ in vectors.most_similar(word, topn=5)]
+        assert sum(neighbour.lower() in theme for neighbour in neighbours) >= 3, (word, neighbours)
+
+
 def test_same_seed_gives_identical_files_and_other_seeds_differ(tiny, tmp_path):
     again = generate("tiny", seed=0, out=tmp_path / "again")
     other = generate("tiny", seed=1, out=tmp_path / "other")

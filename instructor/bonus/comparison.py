@@ -53,7 +53,7 @@ class Settings:
 
     ``validation_rows``: score on the first rows only (``None``: all); ``train_rows``: train on
     the first rows only (``None``: all). ``part2``, ``part3``, ``dssm_dim``: Parts 2 and 3's
-    training (``None``: the data set's ``recipes.part2_training``; ``recipes.PART3``,
+    training (``None``: ``recipes.PART2``; ``recipes.PART3``,
     ``recipes.PART3_DIM``). ``*_epochs``: epochs over the training words (bonus 1-2) or the
     training pairs (bonus 3-5). ``cosine_init_std``: Bonus 1's trigram vectors start random with
     this deviation (from zero, as Part 2's, a cosine loss barely moves them).
@@ -292,7 +292,7 @@ class Comparison:
         """Part 2's model over the trigrams of ``words`` (the known validation words by default),
         trained with ``criterion`` (``pipeline.train_trigram_model``); ``n_epochs`` replaces
         Part 2's."""
-        training = self.settings.part2 or recipes.part2_training(self.dataset.name)
+        training = self.settings.part2 or recipes.PART2
         if n_epochs is not None:
             training = dataclasses.replace(training, n_epochs=n_epochs)
         words = self.validation_words[0] if words is None else words
