@@ -32,7 +32,7 @@ from hw_utils import recipes
 from sodata import Dataset, read_corpus
 from sodata.datasets import data_dir
 from sodata.vectors import load_vectors
-from hw_checks.quality import graded_bar
+from grader.stages.quality import graded_bar
 
 KS = (1, 10, 100, 500)
 TOLERANCE = 0.05
@@ -66,7 +66,7 @@ class Inputs:
 
 def _hits(vectors, samples) -> list[float]:
     """Hits@K of the mean word vectors (``FastScorer``: the course ``Scorer``'s numbers)."""
-    from hw_utils.ranking import FastScorer
+    from instructor.ranking import FastScorer
 
     scores = FastScorer(KS, vectors, recipes.DIM)(samples)
     return [float(scores[k]) for k in KS]
@@ -143,7 +143,7 @@ def band_verdicts(hits: dict[str, list[float]]) -> dict[str, bool]:
 def reference_bar_verdicts(hits: dict[str, list[float]]) -> dict[str, bool]:
     """The reference at or above each course bar. Reported, not failed, where it misses one on a
     seed: the grader then grades against the reference's own figure
-    (``hw_checks/quality.py``)."""
+    (``grader/stages/quality.py``)."""
     where = (f"the course's bar; where the reference misses it, the grader's bar is the "
              f"reference's less {recipes.QUALITY_TOLERANCE}")
     return {f"{name} Hits@500 >= {bar} ({where})": hits[name][-1] >= bar

@@ -10,7 +10,7 @@ One module per part; students fill in the course's templates between the solutio
 - ``hw_utils.trigram``   Part 2: character-trigram model for out-of-vocabulary words
 - ``hw_utils.dssm``      Part 3: DSSM-like model trained with NT-Xent
 
-Given, shared by the parts: ``hw_utils.ranking`` (fast Hits@K), ``hw_utils.recipes`` (every
+Given, shared by the parts: ``hw_utils.speed`` (speed that wraps your classes), ``hw_utils.recipes`` (every
 setting), ``hw_utils.data`` (the data: the package ``sodata``), ``set_seed``. The bonus is the
 student's own ``hw_utils/bonus.py`` (see ``hw_checks/bonus.py``).
 """
