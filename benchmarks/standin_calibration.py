@@ -30,7 +30,7 @@ import numpy as np
 
 from hw_utils import recipes
 from sodata import Dataset, read_corpus
-from sodata.datasets import data_dir
+from sodata.paths import data_dir
 from sodata.vectors import load_vectors
 from hw_checks.quality import graded_bar
 

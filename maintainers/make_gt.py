@@ -24,8 +24,9 @@ from hw_utils.embedding import Embedder
 from hw_utils.ranking import FastScorer
 from hw_utils.text import TextPreprocessor
 from sodata import Dataset, get_dataset, load_vectors, read_corpus
-from sodata.assets import sha256sum
-from sodata.datasets import REPO_ROOT, real_data_present
+from sodata.datasets import real_data_present
+from sodata.hashing import sha256sum
+from sodata.paths import REPO_ROOT
 from hw_checks.checks import CHECKS
 from hw_checks.part1 import EMBEDDER_TEXT, PREPROCESSOR_EXAMPLE
 

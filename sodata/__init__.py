@@ -13,19 +13,20 @@ Data for the homework: the real assets, the stand-in, readers, stopwords and wor
 - ``ASSETS``, ``download(name)``, ``download_all()``, ``require_real_data()``: the real data
   (``make data``; ``$HW_DATA_DIR`` is the cache folder, ``$HW_DATA_MIRROR`` a local mirror);
   ``python -m sodata verify`` hashes the downloaded and generated files again.
+
+One module per job: ``paths`` (the cache folder, the environment variables), ``hashing``
+(sha256 of a file), ``assets`` (the table of real files and the errors getting them),
+``downloader`` (HTTP, Google Drive, the mirror, locks, progress, resume), ``archive`` (safe
+unzip), ``verified`` (what ``make data`` checked), ``datasets`` (which data set, where),
+``readers``, ``vectors``, ``stopwords``, and the generator in ``standin/``.
 """
-from sodata.assets import (
-    ASSETS,
-    Asset,
-    AssetError,
-    DataMissingError,
-    download,
-    download_all,
-    require_real_data,
-)
-from sodata.datasets import Dataset, data_dir, get_dataset, resolve_dataset_name
+from sodata.assets import ASSETS, Asset, AssetError, DataMissingError
+from sodata.datasets import Dataset, get_dataset, resolve_dataset_name
+from sodata.downloader import download, download_all
+from sodata.paths import data_dir
 from sodata.readers import CorpusFormatError, read_corpus, read_validation
 from sodata.stopwords import english_stopwords
+from sodata.verified import require_real_data
 
 __all__ = [
     "ASSETS",

@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _download(names: list[str]) -> int:
-    from sodata.assets import AssetError, DataMissingError, download_all
+    from sodata.assets import AssetError, DataMissingError
+    from sodata.downloader import download_all
 
     try:
         download_all(names or None)
@@ -84,9 +85,10 @@ def _download(names: list[str]) -> int:
 
 def _verify() -> int:
     """Hash every real asset against its marker and every stand-in against its manifest."""
-    from sodata.assets import ASSETS, check_verified, is_verified
-    from sodata.datasets import data_dir
+    from sodata.assets import ASSETS
+    from sodata.paths import data_dir
     from sodata.standin.writer import MANIFEST, check_manifest
+    from sodata.verified import check_verified, is_verified
 
     failed = 0
     for asset in ASSETS.values():

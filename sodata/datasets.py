@@ -3,14 +3,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-STANDIN_SCALES = ("tiny", "sample", "full")
-DATASET_NAMES = (*STANDIN_SCALES, "real")
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from sodata.assets import ASSETS, DataMissingError
+from sodata.paths import DATASET_ENV, data_dir
+from sodata.standin import SCALES, VECTORS_FILE
+from sodata.standin import generate as generate_standin
+from sodata.verified import require_real_data
 
-
-def data_dir() -> Path:
-    """The cache folder for all data: ``$HW_DATA_DIR``, else ``data/`` at the repository root."""
-    return Path(os.environ.get("HW_DATA_DIR") or REPO_ROOT / "data").resolve()
+DATASET_NAMES = (*SCALES, "real")
 
 
 @dataclass(frozen=True)
@@ -46,8 +45,6 @@ def standin_root(scale: str, seed: int = 0) -> Path:
 def real_data_present() -> bool:
     """Whether every file of the real data set is in the cache folder as `make data` verified it
     (a ``stat`` per file against the marker; a truncated or changed file does not count)."""
-    from sodata.assets import DataMissingError, require_real_data
-
     try:
         require_real_data()
     except DataMissingError:
@@ -58,7 +55,7 @@ def real_data_present() -> bool:
 def resolve_dataset_name(name: str | None = None) -> str:
     """``name``, else ``$HW_DATASET``, else ``auto``; ``auto`` is ``real`` when downloaded and
     verified by ``make data``, else ``sample``."""
-    name = (name or os.environ.get("HW_DATASET") or "auto").strip().lower()
+    name = (name or os.environ.get(DATASET_ENV) or "auto").strip().lower()
     if name == "auto":
         return "real" if real_data_present() else "sample"
     if name not in DATASET_NAMES:
@@ -77,17 +74,13 @@ def get_dataset(name: str | None = None, seed: int = 0, generate: bool = True) -
     """
     name = resolve_dataset_name(name)
     if name == "real":
-        from sodata.assets import require_real_data
-
-        root = data_dir() / "stackoverflow"
-        vectors = data_dir() / "GoogleNews-vectors-negative300.bin.gz"
+        root = data_dir() / ASSETS["stackoverflow"].extract_dir
+        [vectors] = ASSETS["googlenews"].used_files(data_dir())
         require_real_data()
         return Dataset(name, root, root / "train.tsv", root / "validation.tsv", root / "test.tsv",
                        vectors, 500_000, is_standin=False)
     root = standin_root(name, seed)
     if generate:
-        from sodata.standin import generate as generate_standin
-
         generate_standin(scale=name, seed=seed, out=root)
     return Dataset(name, root, root / "train.tsv", root / "validation.tsv", root / "test.tsv",
-                   root / "standin-vectors-negative300.bin.gz", None, is_standin=True)
+                   root / VECTORS_FILE, None, is_standin=True)

@@ -20,9 +20,11 @@ import pytest
 
 from sodata import assets, load_vectors, read_corpus, resolve_dataset_name
 from sodata.__main__ import main as data_cli
-from sodata.assets import (Asset, DataMissingError, UnsafeArchiveError, VerificationError,
-                           check_verified, download, download_all, is_verified, require_real_data,
-                           safe_extract)
+from sodata.archive import safe_extract
+from sodata.assets import Asset, DataMissingError, UnsafeArchiveError, VerificationError
+from sodata.downloader import download, download_all
+from sodata.paths import MIRROR_ENV
+from sodata.verified import check_verified, is_verified, require_real_data
 from sodata.standin import generate
 from sodata.standin.writer import check_manifest
 from sodata.vectors import VectorFileError
@@ -91,7 +93,7 @@ def mirror(tmp_path, monkeypatch) -> Path:
     """A mirror folder ($HW_DATA_MIRROR) and a cache folder ($HW_DATA_DIR = tmp_path/cache)."""
     folder = tmp_path / "mirror"
     folder.mkdir()
-    monkeypatch.setenv(assets.MIRROR_ENV, str(folder))
+    monkeypatch.setenv(MIRROR_ENV, str(folder))
     monkeypatch.setenv("HW_DATA_DIR", str(tmp_path / "cache"))
     return folder
 
@@ -170,12 +172,11 @@ def test_a_zip_slip_archive_is_set_aside_too(mirror, tmp_path):
 # Data used because it was verified ----------------------------------------------------------------
 
 @pytest.fixture
-def real_tables(mirror, monkeypatch) -> Path:
+def real_tables(mirror, use_assets) -> Path:
     """Small stand-ins for the two real assets, served from the mirror; the cache folder."""
     (mirror / "corpus.zip").write_bytes(CORPUS)
     (mirror / "vectors.bin.gz").write_bytes(VECTORS)
-    monkeypatch.setattr(assets, "ASSETS", {"stackoverflow": _corpus_asset(),
-                                           "googlenews": _vectors_asset()})
+    use_assets({"stackoverflow": _corpus_asset(), "googlenews": _vectors_asset()})
     return mirror.parent / "cache"
 
 

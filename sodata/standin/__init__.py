@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from sodata.assets import sha256sum
+from sodata.hashing import sha256sum
 from sodata.standin.config import GENERATOR_VERSION, SCALES, VECTOR_SIZE, Knobs, make_knobs
 from sodata.standin.corpus import NegativePool, ranking_rows, train_rows
 from sodata.standin.rand import Rand, make_rng

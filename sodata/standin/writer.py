@@ -23,7 +23,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from sodata.assets import sha256sum
+from sodata.hashing import sha256sum
 
 MANIFEST = "manifest.json"
 CHUNK_ROWS = 2_000
