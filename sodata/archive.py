@@ -20,12 +20,14 @@ READABLE_COMPRESSION = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "def
                         zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}
 
 
-def zip_problem(path: Path, max_unpacked: int) -> str | None:
-    """Why ``path`` is not a sound zip (unreadable, a refused member, over the unpacked cap, or
-    a member failing its CRC check), or None."""
+def zip_problem(path: Path, max_unpacked: int, members: Iterable[str] | None = None) -> str | None:
+    """Why ``path`` is not a sound zip (unreadable, a refused member, over the unpacked cap, one
+    of ``members`` missing or there twice, or a member failing its CRC check), or None."""
     try:
         with zipfile.ZipFile(path) as archive:
-            problem = _archive_problem(archive.infolist(), max_unpacked)
+            infos = archive.infolist()
+            problem = _archive_problem(infos, max_unpacked) or (
+                None if members is None else _members_problem(infos, members))
             bad = None if problem else archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError,
             NotImplementedError) as error:
@@ -88,24 +90,43 @@ def safe_extract(archive_path: Path, dest: Path, members: Iterable[str] | None =
     return written
 
 
+def _files(infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    """The members that are files, less macOS's ``__MACOSX`` metadata."""
+    return [info for info in infos if not info.is_dir()
+            and PurePosixPath(info.filename).parts[0] != "__MACOSX"]
+
+
+def _by_name(infos: list[zipfile.ZipInfo]) -> dict[str, list[zipfile.ZipInfo]]:
+    """The file members under each base name, wherever they sit in the archive."""
+    by_name: dict[str, list[zipfile.ZipInfo]] = {}
+    for info in _files(infos):
+        by_name.setdefault(PurePosixPath(info.filename).name, []).append(info)
+    return by_name
+
+
+def _members_problem(infos: list[zipfile.ZipInfo], members: Iterable[str]) -> str | None:
+    """Why ``members`` (base names) cannot be extracted: one is missing or there twice (names
+    are matched exactly: ``Train.tsv`` is not ``train.tsv``); None when each is there once."""
+    by_name = _by_name(infos)
+    unclear = [name for name in members if len(by_name.get(name, ())) != 1]
+    if not unclear:
+        return None
+    held = ", ".join(info.filename for info in _files(infos)) or "nothing"
+    return f"it should hold exactly one each of {', '.join(unclear)}, but it holds {held}"
+
+
 def _chosen_members(archive_path: Path, infos: list[zipfile.ZipInfo], dest: Path,
                     members: Iterable[str] | None) -> list[tuple[zipfile.ZipInfo, Path]]:
     """The (member, output path) pairs to extract; ``VerificationError`` when one of ``members``
     is missing or there twice."""
-    files = [info for info in infos if not info.is_dir()
-             and PurePosixPath(info.filename).parts[0] != "__MACOSX"]
     if members is None:
-        return [(info, dest / info.filename) for info in files]
-    by_name: dict[str, list[zipfile.ZipInfo]] = {}
-    for info in files:
-        by_name.setdefault(PurePosixPath(info.filename).name, []).append(info)
+        return [(info, dest / info.filename) for info in _files(infos)]
     members = list(members)
-    unclear = [name for name in members if len(by_name.get(name, ())) != 1]
-    if unclear:
-        raise VerificationError(
-            f"{archive_path} should hold exactly one each of {', '.join(unclear)}, but it "
-            f"holds {', '.join(info.filename for info in files) or 'nothing'}: it is not "
-            f"the expected archive; delete it and download it again.")
+    problem = _members_problem(infos, members)
+    if problem:
+        raise VerificationError(f"{archive_path}: {problem}: it is not the expected archive; "
+                                f"delete it and download it again.")
+    by_name = _by_name(infos)
     return [(by_name[name][0], dest / name) for name in members]
 
 

@@ -4,10 +4,11 @@
 cache folder, and its size and sha256 where they are known. ``sodata.download`` fetches them,
 ``sodata.archive`` unpacks a zip safely, ``sodata.verified`` records what was checked.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sodata.paths import MIRROR_ENV
+from sodata.shapes import TableShape
 
 GiB = 1 << 30
 GOOGLE_DRIVE_URL = "https://drive.google.com/uc?export=download&id={id}"
@@ -22,9 +23,10 @@ class Asset:
 
     ``filename`` is its path relative to the cache folder. ``size`` (bytes) and ``sha256`` are
     checked when known. A zip with ``extract`` set has those members (matched by base name, in
-    whatever folder of the archive they sit) extracted flat into ``extract_dir``. Assets with
-    ``required=False`` are downloaded only when asked for by name. ``max_size`` caps a download
-    whose size is not pinned; ``max_unpacked`` caps the total uncompressed size of a zip.
+    whatever folder of the archive they sit) extracted flat into ``extract_dir``, each member
+    named in ``shapes`` only once its content has that shape. Assets with ``required=False`` are
+    downloaded only when asked for by name. ``max_size`` caps a download whose size is not
+    pinned; ``max_unpacked`` caps the total uncompressed size of a zip.
     """
 
     name: str
@@ -34,6 +36,7 @@ class Asset:
     sha256: str | None = None
     extract: tuple[str, ...] = ()
     extract_dir: str | None = None
+    shapes: dict[str, TableShape] = field(default_factory=dict, hash=False)
     required: bool = True
     description: str = ""
     max_size: int = 4 * GiB
@@ -59,9 +62,15 @@ ASSETS: dict[str, Asset] = {
             name="stackoverflow",
             url=GOOGLE_DRIVE_URL.format(id=STACKOVERFLOW_DRIVE_ID),
             filename="StackOverflowData.zip",
-            # The course never published the zip's size or checksum; the zip's own CRCs are checked.
+            # The course never published the zip's size or checksum: the zip's own CRCs and its
+            # files' shapes, as the course describes them, are checked.
             extract=("train.tsv", "validation.tsv", "test.tsv"),
             extract_dir="stackoverflow",
+            shapes={"train.tsv": TableShape(rows=1_000_000, min_fields=2),
+                    # a question, its duplicate, then 998.81 negatives on average
+                    "validation.tsv": TableShape(rows=3_760, min_fields=3, mean_fields=1_000.81),
+                    # the course gives no figures for test.tsv
+                    "test.tsv": TableShape(rows=None, min_fields=3)},
             # Not pinned, so capped generously: the three files hold about 0.5 GB of text.
             max_size=1 * GiB,
             max_unpacked=2 * GiB,

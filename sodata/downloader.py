@@ -44,6 +44,7 @@ from sodata.assets import (ASSETS, STANDIN_WAY_OUT, Asset, AssetError, DownloadE
                            DownloadInterrupted, VerificationError, how_to_get)
 from sodata.hashing import CHUNK_BYTES, sha256sum
 from sodata.paths import MIRROR_ENV, data_dir
+from sodata.shapes import shape_problem
 from sodata.verified import is_verified, marker_path, write_marker
 
 READ_BYTES = 1 << 16  # one network read: the .part and the progress bar follow what arrived
@@ -179,21 +180,30 @@ def verify(asset: Asset, path: Path) -> str:
         if asset.sha256 is not None and digest != asset.sha256:
             problem = f"its sha256 is {digest}, expected {asset.sha256}"
         elif path.suffix == ".zip":
-            problem = zip_problem(path, asset.max_unpacked)
-    if problem is None:
-        return digest
+            problem = zip_problem(path, asset.max_unpacked, asset.extract or None)
+    if problem is not None:
+        raise _set_aside(asset, path, problem)
+    return digest
+
+
+def _set_aside(asset: Asset, path: Path, problem: str) -> VerificationError:
+    """Move ``path`` to ``<path>.corrupt``; the error saying why and what to do."""
     corrupt = path.with_name(path.name + ".corrupt")
     path.replace(corrupt)
     mirror = os.environ.get(MIRROR_ENV)
     source = f"the mirror folder {mirror} (${MIRROR_ENV})" if mirror else asset.url
-    raise VerificationError(
+    return VerificationError(
         f"{path.name} failed verification: {problem}. It was moved aside to {corrupt} and is not "
         f"used. Run `make data` again to fetch a fresh copy; if that fails the same way, "
         f"{source} holds a different file: get {path.name} elsewhere and copy it to {path}.")
 
 
 def _extract_members(asset: Asset, archive_path: Path, root: Path) -> dict[Path, str]:
-    """Extract the asset's members into ``root/extract_dir``; each written path's sha256."""
+    """Extract the asset's members into ``root/extract_dir``; each written path's sha256.
+
+    They are unpacked into a hidden staging folder first and moved into place only when every
+    one has its shape (``asset.shapes``); otherwise the archive is set aside and nothing is kept.
+    """
     out_dir = root / asset.extract_dir
     free = shutil.disk_usage(root).free
     with zipfile.ZipFile(archive_path) as archive:
@@ -203,7 +213,21 @@ def _extract_members(asset: Asset, archive_path: Path, root: Path) -> dict[Path,
         raise DownloadError(f"extracting {asset.filename} needs {needed:,} bytes in {root}, only "
                             f"{free:,} are free: free some space (or set HW_DATA_DIR to a folder "
                             f"on a larger disk) and run `make data` again.")
-    written = safe_extract(archive_path, out_dir, asset.extract, asset.max_unpacked)
+    staging = root / f".{asset.extract_dir}.extracting"
+    shutil.rmtree(staging, ignore_errors=True)  # left by a killed run
+    try:
+        staged = safe_extract(archive_path, staging, asset.extract, asset.max_unpacked)
+        problem = next(filter(None, (shape_problem(path, asset.shapes[path.name])
+                                     for path in staged if path.name in asset.shapes)), None)
+        if problem is not None:
+            raise _set_aside(asset, archive_path, problem)
+        out_dir.mkdir(exist_ok=True)
+        written = {}
+        for path, digest in staged.items():
+            written[out_dir / path.name] = digest
+            path.replace(out_dir / path.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     print(f"extracted {', '.join(path.name for path in written)} into {out_dir}")
     return written
 

@@ -14,6 +14,10 @@ from sodata.assets import ASSETS, Asset, DataMissingError, how_to_get
 from sodata.hashing import sha256sum
 from sodata.paths import DATA_DIR_ENV, data_dir
 
+# 2: the corpus's content is checked too (sodata.shapes); a marker of another version was
+# written by a `make data` that checked less, and does not count.
+MARKER_VERSION = 2
+
 
 def marker_path(asset: Asset, root: Path) -> Path:
     return root / f".{asset.name}.verified.json"
@@ -28,15 +32,17 @@ def write_marker(asset: Asset, root: Path, digests: dict[Path, str]) -> None:
             "size": info.st_size, "mtime_ns": info.st_mtime_ns, "sha256": digests[path]}
     marker = marker_path(asset, root)
     part = marker.with_name(marker.name + ".part")
-    part.write_text(json.dumps({"asset": asset.name, "url": asset.url, "files": files}, indent=2)
-                    + "\n", encoding="utf-8")
+    record = {"version": MARKER_VERSION, "asset": asset.name, "url": asset.url, "files": files}
+    part.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     part.replace(marker)
 
 
 def _read_marker(asset: Asset, root: Path) -> dict[str, dict] | None:
-    """The marker's files when it covers exactly the asset's used files (and its pinned sha256)."""
+    """The marker's files when it is of this version and covers exactly the asset's used files
+    (and its pinned sha256)."""
     try:
-        files = json.loads(marker_path(asset, root).read_text(encoding="utf-8"))["files"]
+        record = json.loads(marker_path(asset, root).read_text(encoding="utf-8"))
+        files = record["files"] if record["version"] == MARKER_VERSION else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
     used = {path.relative_to(root).as_posix() for path in asset.used_files(root)}
