@@ -332,12 +332,21 @@ def test_a_truncated_gzip_names_the_file(tmp_path, keep):
         load_vectors(path, keep_words=["nowhere"] if keep else None)
 
 
-def test_a_plain_file_named_gz_names_the_file_on_the_gensim_path(tmp_path):
+def test_a_plain_file_named_gz_is_read_on_both_paths(tmp_path):
     path = tmp_path / "v.bin.gz"
     path.write_bytes(gzip.decompress(_vectors_file(tmp_path / "real.gz").read_bytes()))
-    with pytest.raises(VectorFileError, match=f"{path} does not decompress"):
-        load_vectors(path)
-    assert load_vectors(path, keep_words=["w1"]).index_to_key == ["w1"]  # sniffed by its bytes
+    assert load_vectors(path).index_to_key == WORDS  # sniffed by its bytes, not its name
+    assert load_vectors(path, keep_words=["w1"]).index_to_key == ["w1"]
+
+
+@pytest.mark.parametrize("keep", [True, False], ids=["keep_words", "all words"])
+def test_a_damaged_gzip_names_the_file(tmp_path, keep):
+    path = _vectors_file(tmp_path / "v.bin.gz")
+    data = bytearray(path.read_bytes())
+    data[40:60] = bytes(20)  # inside the deflate stream
+    path.write_bytes(bytes(data))
+    with pytest.raises((VectorFileError, EOFError), match=f"{path}"):
+        load_vectors(path, keep_words=["w39"] if keep else None)
 
 
 # Line endings -------------------------------------------------------------------------------------
