@@ -73,10 +73,11 @@ def main(argv: list[str] | None = None) -> int:
 def _download(names: list[str]) -> int:
     from sodata.assets import AssetError, DataMissingError
     from sodata.downloader import download_all
+    from sodata.paths import DataFolderError
 
     try:
         download_all(names or None)
-    except (AssetError, DataMissingError, KeyError) as error:
+    except (AssetError, DataMissingError, DataFolderError, KeyError) as error:
         message = error.args[0] if isinstance(error, KeyError) else error
         print(f"error: {message}", file=sys.stderr)
         return 1
@@ -86,22 +87,35 @@ def _download(names: list[str]) -> int:
 def _verify() -> int:
     """Hash every real asset against its marker and every stand-in against its manifest."""
     from sodata.assets import ASSETS
-    from sodata.paths import data_dir
+    from sodata.paths import data_dir, file_in_the_way
     from sodata.standin.writer import MANIFEST, check_manifest
     from sodata.verified import check_verified, is_verified
 
-    failed = 0
+    folder = data_dir()
+    if problem := file_in_the_way(folder):
+        return _nothing_verified(problem)
+    if not folder.is_dir():
+        return _nothing_verified(f"the data folder {folder} does not exist")
+    checked = failed = 0
     for asset in ASSETS.values():
-        if not is_verified(asset) and not any(path.exists() for path in asset.used_files(data_dir())):
+        if not is_verified(asset) and not any(path.exists() for path in asset.used_files(folder)):
             continue  # never downloaded: nothing to check
         problem = check_verified(asset)
-        failed += problem is not None
+        checked, failed = checked + 1, failed + (problem is not None)
         print(f"{asset.name}: {problem or 'verified (sha256)'}")
-    for manifest in sorted(data_dir().glob(f"standin-*/{MANIFEST}")):
+    for manifest in sorted(folder.glob(f"standin-*/{MANIFEST}")):
         problem = check_manifest(manifest.parent)
-        failed += problem is not None
+        checked, failed = checked + 1, failed + (problem is not None)
         print(f"{manifest.parent.name}: {problem or 'verified (sha256)'}")
+    if not checked:
+        return _nothing_verified(f"nothing to verify in {folder}")
     return 1 if failed else 0
+
+
+def _nothing_verified(problem: str) -> int:
+    print(f"error: {problem}: no real data downloaded (`make data`) and no stand-in generated "
+          f"(`make standin`) there to verify", file=sys.stderr)
+    return 1
 
 
 def _standin(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -3,7 +3,8 @@
 ``zip_problem(path, max_unpacked)`` says why a file is not a sound zip (unreadable, a refused
 member, over the unpacked cap, a member failing its CRC check). ``safe_extract`` refuses the whole
 archive when one member has an absolute path or ``..``, is a symbolic link, is encrypted or is
-compressed in a way Python cannot read, or when the members unpack past ``max_unpacked``.
+compressed in a way Python cannot read, or when the members unpack past ``max_unpacked``; a
+member that cannot be written (a full disk) raises ``ExtractionError`` naming it.
 """
 import hashlib
 import stat
@@ -18,6 +19,14 @@ from sodata.hashing import CHUNK_BYTES
 # zipfile reads these; Deflate64 (9), PKWARE's implode (6) and the like it cannot.
 READABLE_COMPRESSION = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate",
                         zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}
+
+
+class ExtractionError(OSError):
+    """Writing an extracted member failed (a full disk, a read-only folder); ``member`` names it."""
+
+    def __init__(self, member: str, error: OSError) -> None:
+        super().__init__(error.errno, error.strerror, error.filename)
+        self.member = member
 
 
 def zip_problem(path: Path, max_unpacked: int, members: Iterable[str] | None = None) -> str | None:
@@ -148,10 +157,12 @@ def _extract_one(archive: zipfile.ZipFile, info: zipfile.ZipInfo, out: Path, bud
                         f"nothing of it kept: delete the archive and download it again.")
                 digest.update(chunk)
                 sink.write(chunk)
-    except BaseException:
+        part.replace(out)
+    except BaseException as error:
         part.unlink(missing_ok=True)
+        if isinstance(error, OSError) and not isinstance(error, ExtractionError):
+            raise ExtractionError(info.filename, error) from error
         raise
-    part.replace(out)
     return digest.hexdigest()
 
 

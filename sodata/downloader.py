@@ -39,11 +39,11 @@ from pathlib import Path, PurePosixPath
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
-from sodata.archive import safe_extract, zip_problem
+from sodata.archive import ExtractionError, safe_extract, zip_problem
 from sodata.assets import (ASSETS, STANDIN_WAY_OUT, Asset, AssetError, DownloadError,
                            DownloadInterrupted, VerificationError, how_to_get)
 from sodata.hashing import CHUNK_BYTES, sha256sum
-from sodata.paths import MIRROR_ENV, data_dir
+from sodata.paths import DATA_DIR_ENV, MIRROR_ENV, DataFolderError, data_dir, writable_folder
 from sodata.shapes import shape_problem
 from sodata.verified import is_verified, marker_path, write_marker
 
@@ -54,6 +54,7 @@ HTTP_TIMEOUT_S = 60
 ATTEMPTS = 3  # tries per download; each one resumes what the previous one received
 RETRY_WAIT_S = 2.0
 USER_AGENT = "so-duplicates-hw/0.1 (+python urllib)"
+WRITABLE_WAY_OUT = f"set {DATA_DIR_ENV} to a folder you can write in"
 
 
 def download_all(names: Iterable[str] | None = None, root: Path | None = None,
@@ -67,12 +68,13 @@ def download_all(names: Iterable[str] | None = None, root: Path | None = None,
     if unknown:
         raise KeyError(f"unknown asset(s) {', '.join(map(repr, unknown))}: "
                        f"choose among {', '.join(ASSETS)}")
+    writable_folder(data_dir() if root is None else Path(root), instead=WRITABLE_WAY_OUT)
     paths: dict[str, Path] = {}
     failures: dict[str, Exception] = {}
     for name in names:
         try:
             paths[name] = download(name, root=root, progress=progress)
-        except (AssetError, OSError) as error:
+        except (AssetError, DataFolderError) as error:
             failures[name] = error
             print(f"{name}: FAILED\n{error}\n", file=sys.stderr, flush=True)
         else:
@@ -99,17 +101,44 @@ def download(asset: str | Asset, root: Path | None = None, progress: bool = True
     if is_verified(asset, root):
         return result
     target = root / asset.filename
-    target.parent.mkdir(parents=True, exist_ok=True)
+    writable_folder(target.parent, instead=WRITABLE_WAY_OUT)
     with _asset_lock(target):
         if is_verified(asset, root):  # another process fetched it while we waited
             return result
-        marker_path(asset, root).unlink(missing_ok=True)
-        digest = _cached_digest(asset, target)
+        with _step(asset, f"checking the copy in {target.parent}"):
+            marker_path(asset, root).unlink(missing_ok=True)
+            digest = _cached_digest(asset, target)
         if digest is None:
             digest = _obtain(asset, target, progress)
         digests = _extract_members(asset, target, root) if asset.extract else {target: digest}
-        write_marker(asset, root, digests)
+        with _step(asset, f"writing {marker_path(asset, root)}"):
+            write_marker(asset, root, digests)
     return result
+
+
+@contextlib.contextmanager
+def _step(asset: Asset, what: str) -> Iterator[None]:
+    """Turn an ``OSError`` during ``what`` (a full disk, a read-only or vanished file) into a
+    ``DownloadError`` naming the file, the step and what to do."""
+    try:
+        yield
+    except ExtractionError as error:
+        raise DownloadError(f"{asset.filename}: {what} failed while writing {error.member}: "
+                            f"{_what_to_do(error)}") from error
+    except OSError as error:
+        raise DownloadError(f"{asset.filename}: {what} failed: {_what_to_do(error)}") from error
+
+
+def _what_to_do(error: OSError) -> str:
+    """The reason an OS error gives, and what to do about it."""
+    reason = error.strerror or str(error)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"the disk is full ({reason}): free some space (or set HW_DATA_DIR to a folder on "
+                f"a larger disk) and run `make data` again.")
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"{reason} ({error.filename}): make the folder writable, or {WRITABLE_WAY_OUT}, "
+                f"and run `make data` again.")
+    return f"{reason} ({error.filename or 'no file named'}). Run `make data` again."
 
 
 @contextlib.contextmanager
@@ -145,9 +174,12 @@ def _obtain(asset: Asset, target: Path, progress: bool) -> str:
     mirror = os.environ.get(MIRROR_ENV)
     try:
         if mirror:
-            _copy_from_mirror(asset, Path(mirror), part, progress)
+            with _step(asset, f"copying {PurePosixPath(asset.filename).name} from the mirror "
+                              f"{mirror} into {part.parent}"):
+                _copy_from_mirror(asset, Path(mirror), part, progress)
         else:
-            _fetch(asset, target, progress)
+            with _step(asset, f"downloading {asset.url} into {part}"):
+                _fetch(asset, target, progress)
     except KeyboardInterrupt:
         received = part.stat().st_size if part.exists() else 0
         if mirror:
@@ -158,8 +190,9 @@ def _obtain(asset: Asset, target: Path, progress: bool) -> str:
         else:
             kept = "nothing had arrived; run `make data` again to start it"
         raise DownloadInterrupted(f"interrupted: {asset.filename} is not complete; {kept}.") from None
-    part.replace(target)
-    digest = verify(asset, target)
+    with _step(asset, f"checking {target}"):
+        part.replace(target)
+        digest = verify(asset, target)
     if asset.sha256 is None:
         print(f"{target.name}: sha256 {digest} (not pinned in ASSETS)")
     return digest
@@ -205,6 +238,8 @@ def _extract_members(asset: Asset, archive_path: Path, root: Path) -> dict[Path,
     one has its shape (``asset.shapes``); otherwise the archive is set aside and nothing is kept.
     """
     out_dir = root / asset.extract_dir
+    staging = root / f".{asset.extract_dir}.extracting"
+    shutil.rmtree(staging, ignore_errors=True)  # left by a killed run
     free = shutil.disk_usage(root).free
     with zipfile.ZipFile(archive_path) as archive:
         needed = sum(info.file_size for info in archive.infolist()
@@ -213,19 +248,20 @@ def _extract_members(asset: Asset, archive_path: Path, root: Path) -> dict[Path,
         raise DownloadError(f"extracting {asset.filename} needs {needed:,} bytes in {root}, only "
                             f"{free:,} are free: free some space (or set HW_DATA_DIR to a folder "
                             f"on a larger disk) and run `make data` again.")
-    staging = root / f".{asset.extract_dir}.extracting"
-    shutil.rmtree(staging, ignore_errors=True)  # left by a killed run
     try:
-        staged = safe_extract(archive_path, staging, asset.extract, asset.max_unpacked)
+        with _step(asset, f"extracting {', '.join(asset.extract)} from {asset.filename} into "
+                          f"{out_dir} (nothing of it was kept; the zip is sound and kept)"):
+            staged = safe_extract(archive_path, staging, asset.extract, asset.max_unpacked)
         problem = next(filter(None, (shape_problem(path, asset.shapes[path.name])
                                      for path in staged if path.name in asset.shapes)), None)
         if problem is not None:
             raise _set_aside(asset, archive_path, problem)
-        out_dir.mkdir(exist_ok=True)
         written = {}
-        for path, digest in staged.items():
-            written[out_dir / path.name] = digest
-            path.replace(out_dir / path.name)
+        with _step(asset, f"moving the extracted files into {out_dir}"):
+            out_dir.mkdir(exist_ok=True)
+            for path, digest in staged.items():
+                written[out_dir / path.name] = digest
+                path.replace(out_dir / path.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     print(f"extracted {', '.join(path.name for path in written)} into {out_dir}")
@@ -250,17 +286,29 @@ def _copy_from_mirror(asset: Asset, mirror: Path, part: Path, progress: bool) ->
         raise DownloadError(f"{source} holds {size:,} bytes, more than the {asset.size_cap:,} "
                             f"expected of {name}: it is another file; nothing was copied. Put the "
                             f"right {name} into {mirror}, or unset {MIRROR_ENV}.")
-    _check_free_space(asset, part, size)
-    with open(source, "rb") as reader, open(part, "wb") as writer, _progress_bar(
-            name, size, 0, progress) as bar:
-        while chunk := reader.read(CHUNK_BYTES):
-            writer.write(chunk)
-            bar.update(len(chunk))
+    _check_free_space(asset, part, size - (part.stat().st_size if part.exists() else 0))
+    try:
+        with open(source, "rb") as reader, open(part, "wb") as writer, _progress_bar(
+                name, size, 0, progress) as bar:
+            while chunk := reader.read(CHUNK_BYTES):
+                writer.write(chunk)
+                bar.update(len(chunk))
+    except BaseException:
+        part.unlink(missing_ok=True)  # a copy starts over: a partial one is of no use
+        raise
 
 
 def _check_free_space(asset: Asset, part: Path, needed: int) -> None:
-    """``DownloadError`` when the disk holding ``part`` has less than ``needed`` bytes free."""
+    """``DownloadError`` when the disk holding ``part`` has less than ``needed`` bytes free; the
+    ``.corrupt`` copy an earlier run set aside is removed first (with a message) if that makes
+    room, so a file that failed never blocks the rerun."""
     free = shutil.disk_usage(part.parent).free
+    corrupt = part.with_name(part.name.removesuffix(".part") + ".corrupt")
+    if needed > free and corrupt.is_file():
+        print(f"removing {corrupt} ({corrupt.stat().st_size:,} bytes), set aside by an earlier "
+              f"run, to make room", file=sys.stderr, flush=True)
+        corrupt.unlink()
+        free = shutil.disk_usage(part.parent).free
     if needed > free:
         raise DownloadError(f"{asset.filename} needs {needed:,} more bytes in {part.parent}, only "
                             f"{free:,} are free: free some space (or set HW_DATA_DIR to a folder "

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from sodata.hashing import sha256sum
+from sodata.paths import DATA_DIR_ENV, data_dir, writable_folder
 from sodata.standin.config import GENERATOR_VERSION, SCALES, VECTOR_SIZE, Knobs, make_knobs
 from sodata.standin.corpus import NegativePool, ranking_rows, train_rows
 from sodata.standin.rand import Rand, make_rng
@@ -63,7 +64,8 @@ def generate(scale: str = "sample", seed: int = 0, out: Path | str = "data/stand
     if is_complete(out, identity, say_why=True):
         sweep_stale(out)
         return out
-    out.parent.mkdir(parents=True, exist_ok=True)
+    writable_folder(out.parent, instead=f"set {DATA_DIR_ENV} to a folder you can write in"
+                    if out.parent == data_dir() else "pass another output folder")
     with locked(out):  # also removes temporary folders a killed run left
         if is_complete(out, identity):  # another process finished it while we waited
             return out

@@ -24,6 +24,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from sodata.hashing import sha256sum
+from sodata.paths import file_in_the_way
 
 MANIFEST = "manifest.json"
 CHUNK_ROWS = 2_000
@@ -138,11 +139,8 @@ def check_destination(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"stand-in output path {out} is a file, not a folder: "
                                  "pass a folder path (it is created if missing)")
-    for parent in out.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise NotADirectoryError(f"stand-in output path {out}: {parent} is a file")
-            break
+    if problem := file_in_the_way(out.parent):
+        raise NotADirectoryError(f"stand-in output path {out}: {problem}")
     if out.is_dir() and any(out.iterdir()) and read_manifest(out) is None:
         raise FileExistsError(f"stand-in output folder {out} is not empty and holds no stand-in "
                               f"manifest: refusing to replace it; pass a new or empty folder")
