@@ -1,4 +1,4 @@
-"""Command line: ``python -m sodata {download,verify,standin} ...``."""
+"""Command line: ``python -m sodata {download,verify,standin,pin} ...``."""
 import argparse
 import sys
 from pathlib import Path
@@ -58,12 +58,22 @@ def main(argv: list[str] | None = None) -> int:
                          type=_knob, help="override a generator knob, e.g. --knob oov_rate=0.1 "
                                           "(see sodata/standin/config.py)")
 
+    pin = commands.add_parser(
+        "pin", help="for maintainers: regenerate the default stand-ins and write their sha256 "
+                    "into sodata/standin/pins.py (after an intended generator change)")
+    pin.add_argument("--scale", action="append", type=_scale, default=None,
+                     help="pin only this scale (repeatable; default: tiny, sample and full)")
+    pin.add_argument("--check", action="store_true",
+                     help="compare with the table instead of writing it; exit 1 on a difference")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "download":
             return _download(args.assets)
         if args.command == "verify":
             return _verify()
+        if args.command == "pin":
+            return _pin(args.scale, args.check)
         return _standin(parser, args)
     except KeyboardInterrupt as interrupted:
         print(interrupted or "interrupted", file=sys.stderr)
@@ -88,7 +98,8 @@ def _verify() -> int:
     """Hash every real asset against its marker and every stand-in against its manifest."""
     from sodata.assets import ASSETS
     from sodata.paths import data_dir, file_in_the_way
-    from sodata.standin.writer import MANIFEST, check_manifest
+    from sodata.standin import generation_of
+    from sodata.standin.writer import check_dataset
     from sodata.verified import check_verified, is_verified
 
     folder = data_dir()
@@ -103,10 +114,10 @@ def _verify() -> int:
         problem = check_verified(asset)
         checked, failed = checked + 1, failed + (problem is not None)
         print(f"{asset.name}: {problem or 'verified (sha256)'}")
-    for manifest in sorted(folder.glob(f"standin-*/{MANIFEST}")):
-        problem = check_manifest(manifest.parent)
+    for named in sorted(folder.glob("standin-*")):
+        problem, basis = check_dataset(generation_of(named))
         checked, failed = checked + 1, failed + (problem is not None)
-        print(f"{manifest.parent.name}: {problem or 'verified (sha256)'}")
+        print(f"{named.name}: {problem or f'verified (sha256 against {basis})'}")
     if not checked:
         return _nothing_verified(f"nothing to verify in {folder}")
     return 1 if failed else 0
@@ -118,13 +129,30 @@ def _nothing_verified(problem: str) -> int:
     return 1
 
 
+def _pin(scales: list[str] | None, check: bool) -> int:
+    from sodata.standin import pinning
+
+    scales = tuple(scales or pinning.PINNED_SCALES)
+    if not check:
+        table = pinning.repin(scales)
+        print(f"pinned {', '.join(scales)} in {pinning.TABLE} "
+              f"(generator v{next(iter(table))}): review the diff and commit it")
+        return 0
+    found = [line for scale in scales for line in pinning.differences(scale)]
+    print("\n".join(found) or f"{', '.join(scales)}: the generator writes the pinned files")
+    return 1 if found else 0
+
+
 def _standin(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from sodata.datasets import standin_root
     from sodata.standin import generate
+    from sodata.standin.config import make_knobs
 
     try:
-        out = generate(scale=args.scale, seed=args.seed,
-                       out=args.out or standin_root(args.scale, args.seed), **dict(args.knob))
+        knobs = dict(args.knob)
+        out = args.out or standin_root(args.scale, args.seed,
+                                       make_knobs(args.scale, knobs).as_dict())
+        out = generate(scale=args.scale, seed=args.seed, out=out, **knobs)
     except (ValueError, OSError) as error:
         parser.exit(2, f"python -m sodata standin: error: {error}\n")
     print(f"stand-in data set ready in {out}")

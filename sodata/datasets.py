@@ -5,8 +5,9 @@ from pathlib import Path
 
 from sodata.assets import ASSETS, DataMissingError
 from sodata.paths import DATASET_ENV, data_dir
-from sodata.standin import SCALES, VECTORS_FILE
+from sodata.standin import SCALES, VECTORS_FILE, generation_of
 from sodata.standin import generate as generate_standin
+from sodata.standin.config import folder_name
 from sodata.verified import require_real_data
 
 DATASET_NAMES = (*SCALES, "real")
@@ -37,9 +38,10 @@ class Dataset:
         return f"real StackOverflow data ({self.root}) with GoogleNews vectors ({self.vectors.name})"
 
 
-def standin_root(scale: str, seed: int = 0) -> Path:
-    suffix = "" if seed == 0 else f"-seed{seed}"
-    return data_dir() / f"standin-{scale}{suffix}"
+def standin_root(scale: str, seed: int = 0, knobs: dict | None = None) -> Path:
+    """The default folder of a stand-in, named after its scale, seed and the knobs that differ
+    from the scale's (``knobs``: a ``Knobs.as_dict()``)."""
+    return data_dir() / folder_name(scale, seed, knobs)
 
 
 def real_data_present() -> bool:
@@ -69,8 +71,10 @@ def get_dataset(name: str | None = None, seed: int = 0, generate: bool = True) -
 
     A stand-in scale that is not on disk yet is generated (``generate=True``), which takes
     seconds for ``tiny`` and about a minute for ``sample``; one on disk is reused when its files
-    match its manifest's sha256. The real data must have been downloaded and verified
-    (``make data``); otherwise the error says how.
+    are sound (the generator's pinned sha256, else its manifest's). Its paths are those of one
+    generation of the data set: a regeneration by another process never mixes files under the
+    caller. The real data must have been downloaded and verified (``make data``); otherwise the
+    error says how.
     """
     name = resolve_dataset_name(name)
     if name == "real":
@@ -79,8 +83,9 @@ def get_dataset(name: str | None = None, seed: int = 0, generate: bool = True) -
         require_real_data()
         return Dataset(name, root, root / "train.tsv", root / "validation.tsv", root / "test.tsv",
                        vectors, 500_000, is_standin=False)
-    root = standin_root(name, seed)
+    named = standin_root(name, seed)
     if generate:
-        generate_standin(scale=name, seed=seed, out=root)
+        generate_standin(scale=name, seed=seed, out=named)
+    root = generation_of(named)  # every file from one generation, whatever is swapped in later
     return Dataset(name, root, root / "train.tsv", root / "validation.tsv", root / "test.tsv",
                    root / VECTORS_FILE, None, is_standin=True)

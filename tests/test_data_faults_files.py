@@ -25,8 +25,8 @@ from sodata.assets import Asset, DataMissingError, UnsafeArchiveError, Verificat
 from sodata.downloader import download, download_all
 from sodata.paths import MIRROR_ENV
 from sodata.verified import check_verified, is_verified, require_real_data
-from sodata.standin import generate
-from sodata.standin.writer import check_manifest
+from sodata.standin import generate, generation_of
+from sodata.standin.writer import check_dataset
 from sodata.vectors import VectorFileError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -251,7 +251,9 @@ def _generating_child(out: Path) -> subprocess.Popen:
 
 
 def _leftovers(folder: Path) -> list[str]:
-    return sorted(path.name for path in folder.iterdir() if path.name != ".d.lock")
+    """What is beside the data set ``d`` but its lock and its generations."""
+    return sorted(path.name for path in folder.iterdir()
+                  if path.name != ".d.lock" and not path.name.startswith(".d.gen-"))
 
 
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP],
@@ -288,10 +290,10 @@ def test_a_changed_standin_file_of_the_same_size_is_generated_again(tmp_path, ca
     train = out / "train.tsv"
     original = train.read_bytes()
     train.write_bytes(original.swapcase())
-    assert "changed since it was generated" in check_manifest(out)
+    assert "changed since it was generated" in check_dataset(generation_of(out))[0]
     generate("tiny", out=out, **SMALL)
     assert "changed since it was generated" in capsys.readouterr().err
-    assert train.read_bytes() == original and check_manifest(out) is None
+    assert train.read_bytes() == original and check_dataset(generation_of(out))[0] is None
 
 
 # Word vectors -------------------------------------------------------------------------------------
