@@ -117,28 +117,28 @@ def download(asset: str | Asset, root: Path | None = None, progress: bool = True
 
 
 @contextlib.contextmanager
-def _step(asset: Asset, what: str) -> Iterator[None]:
+def _step(asset: Asset, what: str, left: str = "") -> Iterator[None]:
     """Turn an ``OSError`` during ``what`` (a full disk, a read-only or vanished file) into a
-    ``DownloadError`` naming the file, the step and what to do."""
+    ``DownloadError`` naming the file, the step, what is ``left`` of it and what to do."""
     try:
         yield
-    except ExtractionError as error:
-        raise DownloadError(f"{asset.filename}: {what} failed while writing {error.member}: "
-                            f"{_what_to_do(error)}") from error
     except OSError as error:
-        raise DownloadError(f"{asset.filename}: {what} failed: {_what_to_do(error)}") from error
+        member = f" while writing {error.member}" if isinstance(error, ExtractionError) else ""
+        raise DownloadError(f"{asset.filename}: {what} failed{member}"
+                            f"{f' ({left})' if left else ''}: {_what_to_do(error)}") from error
 
 
 def _what_to_do(error: OSError) -> str:
     """The reason an OS error gives, and what to do about it."""
     reason = error.strerror or str(error)
+    where = f" ({error.filename})" if error.filename else ""
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         return (f"the disk is full ({reason}): free some space (or set HW_DATA_DIR to a folder on "
                 f"a larger disk) and run `make data` again.")
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return (f"{reason} ({error.filename}): make the folder writable, or {WRITABLE_WAY_OUT}, "
-                f"and run `make data` again.")
-    return f"{reason} ({error.filename or 'no file named'}). Run `make data` again."
+        return (f"{reason}{where}: make the folder writable, or {WRITABLE_WAY_OUT}, and run "
+                f"`make data` again.")
+    return f"{reason}{where}: run `make data` again."
 
 
 @contextlib.contextmanager
@@ -175,7 +175,7 @@ def _obtain(asset: Asset, target: Path, progress: bool) -> str:
     try:
         if mirror:
             with _step(asset, f"copying {PurePosixPath(asset.filename).name} from the mirror "
-                              f"{mirror} into {part.parent}"):
+                              f"{mirror} into {part.parent}", left="nothing of the copy is kept"):
                 _copy_from_mirror(asset, Path(mirror), part, progress)
         else:
             with _step(asset, f"downloading {asset.url} into {part}"):
@@ -250,7 +250,7 @@ def _extract_members(asset: Asset, archive_path: Path, root: Path) -> dict[Path,
                             f"on a larger disk) and run `make data` again.")
     try:
         with _step(asset, f"extracting {', '.join(asset.extract)} from {asset.filename} into "
-                          f"{out_dir} (nothing of it was kept; the zip is sound and kept)"):
+                          f"{out_dir}", left="nothing of it is kept; the zip is sound and kept"):
             staged = safe_extract(archive_path, staging, asset.extract, asset.max_unpacked)
         problem = next(filter(None, (shape_problem(path, asset.shapes[path.name])
                                      for path in staged if path.name in asset.shapes)), None)

@@ -106,7 +106,7 @@ def _not_replaced(out: Path, other: dict, identity: dict) -> str:
             f"for scale {scale}, seed {seed} and these knobs), or delete {out} first")
 
 
-def _say_replaced(out: Path, why: str, kept) -> None:
+def _say_replaced(out: Path, why: str, kept: Path | str) -> None:
     print(f"{why}: generating it again into {out} (the old files stay in {kept} until the next "
           f"regeneration)", file=sys.stderr, flush=True)
 
