@@ -5,7 +5,8 @@ Data for the homework: the real assets, the stand-in, readers, stopwords and wor
 - ``get_dataset(name)``: paths of one data set (``tiny``, ``sample``, ``full`` stand-in scales, or
   ``real``), generating the stand-in on first use. ``name=None`` reads ``$HW_DATASET`` and falls
   back to ``auto``: the real data when ``make data`` downloaded and verified it, else the
-  ``sample`` stand-in (a stand-in on disk is reused when its files match its manifest's sha256).
+  ``sample`` stand-in (a stand-in on disk is reused when its files are what the generator wrote:
+  the pinned sha256 of the default scales' corpus files, else its manifest's).
 - ``read_corpus(path)``: a TSV as a list of rows (lists of strings); ``read_validation(path)``
   also checks the validation/test shape (question, duplicate, negatives).
 - ``load_vectors(path, limit, keep_words)``: word2vec binary vectors as gensim ``KeyedVectors``.

@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
                          help="tiny (tests), sample (the default data set) or full (benchmarks)")
     standin.add_argument("--seed", type=_seed, default=0, help="a non-negative integer")
     standin.add_argument("--out", type=Path, default=None,
-                         help="output folder (default: data/standin-SCALE)")
+                         help="output folder (default: data/standin-SCALE, with -seedN and the "
+                              "knobs that differ from the scale's in its name)")
     standin.add_argument("--knob", action="append", default=[], metavar="NAME=VALUE",
                          type=_knob, help="override a generator knob, e.g. --knob oov_rate=0.1 "
                                           "(see sodata/standin/config.py)")
