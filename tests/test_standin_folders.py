@@ -23,6 +23,7 @@ from sodata.standin import VECTORS_FILE, generate
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FILES = ("train.tsv", "validation.tsv", "test.tsv", VECTORS_FILE)
 WAIT_S = 30
+GENERATE_S = 180  # a small stand-in, generated on a machine that may be busy
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -206,5 +207,29 @@ def test_a_second_generation_says_it_waits_for_the_first(tmp_path):
         first.kill()
         first.wait(WAIT_S)
         first.stdout.close()
-    assert second.wait(WAIT_S) == 0
+    assert second.wait(GENERATE_S) == 0
     assert (out / "manifest.json").is_file()
+
+
+def _no_links(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")  # as FAT or some network shares do
+
+    monkeypatch.setattr(os, "symlink", refuse)
+
+
+def test_a_file_system_without_links_is_said_before_any_work(tmp_path, monkeypatch):
+    _no_links(monkeypatch)
+    with pytest.raises(OSError, match="has no symbolic links; use a folder on a local disk"):
+        generate("tiny", out=tmp_path / "d", train_rows=50, validation_rows=5, negatives=10,
+                 background_sentences=2_000, pool_size=100)
+    assert [path.name for path in tmp_path.iterdir()] == [".d.lock"]
+
+
+def test_a_plain_folder_on_a_file_system_without_links_is_used_as_it_is(data, monkeypatch):
+    link = data / "standin-tiny"
+    generation = link.resolve()
+    link.unlink()
+    generation.rename(link)
+    _no_links(monkeypatch)
+    assert get_dataset("tiny").root == link and link.is_dir() and not link.is_symlink()

@@ -34,6 +34,8 @@ from sodata.paths import file_in_the_way
 from sodata.standin.config import folder_name
 from sodata.standin.writer import DATASET_FILES, check_dataset, identity_of, read_manifest
 
+LINK = ".link"  # where a new generation keeps the link that will name it, until the swap
+
 
 def generation_of(out: Path) -> Path:
     """The folder holding the data set named ``out``: the link's target, or ``out`` itself (a
@@ -161,16 +163,14 @@ def _sweep(out: Path) -> None:
 def adopt(out: Path) -> None:
     """Turn the plain folder ``out`` (a sound data set written by an older version) into a
     generation with a link to it, so that a later swap cannot mix files under a reader; left as
-    it is where the folder cannot be written. Takes the lock."""
+    it is where the folder cannot be written or holds no links. Takes the lock."""
     with contextlib.suppress(OSError), locked(out):
         if out.is_symlink() or not out.is_dir():
             return  # another process adopted or replaced it meanwhile
         generation = out.with_name(f".{out.name}.gen-{secrets.token_hex(4)}")
+        link = _new_link(out.with_name(f".{out.name}.link-{secrets.token_hex(4)}"), generation)
         out.rename(generation)
-        try:
-            _link(out, generation)
-        except OSError:
-            generation.rename(out)  # no links on this file system: keep the plain folder
+        os.replace(link, out)
 
 
 def replace(out: Path, fill: Callable[[Path], None]) -> None:
@@ -181,13 +181,16 @@ def replace(out: Path, fill: Callable[[Path], None]) -> None:
     an ``OSError`` that says so. Call holding ``locked(out)``.
     """
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    generation = tmp.with_name(tmp.name.replace(".tmp-", ".gen-", 1))
     try:
         with _removed_on_termination(tmp):
+            # The link waits inside the folder, so that whatever removes it removes the link too;
+            # made first, so a file system without links fails before any work.
+            _new_link(tmp / LINK, generation)
             umask = os.umask(0)
             os.umask(umask)
             tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the data set is not
             fill(tmp)
-            generation = tmp.with_name(tmp.name.replace(".tmp-", ".gen-", 1))
             tmp.rename(generation)
     except OSError as error:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -200,15 +203,15 @@ def replace(out: Path, fill: Callable[[Path], None]) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     previous = _retire(out)
-    _link(out, generation)
+    os.replace(generation / LINK, out)
     for old in out.parent.glob(f".{out.name}.gen-*"):
         if old.name not in (generation.name, previous):
             shutil.rmtree(old, ignore_errors=True)
 
 
 def _retire(out: Path) -> str | None:
-    """Make way for a new link at ``out``; the name of the generation it named (a plain folder
-    is renamed into one), or None."""
+    """Make way for the link at ``out``; the name of the generation it named (a plain folder is
+    renamed into one), or None."""
     if out.is_symlink():
         return os.readlink(out)
     if not out.is_dir():
@@ -221,17 +224,16 @@ def _retire(out: Path) -> str | None:
     return retired.name
 
 
-def _link(out: Path, generation: Path) -> None:
-    """Point ``out`` at ``generation`` (a relative link, so the data folder can move) in one
-    atomic rename."""
-    link = out.with_name(f".{out.name}.link-{secrets.token_hex(4)}")
+def _new_link(link: Path, generation: Path) -> Path:
+    """A link at ``link`` to ``generation``, to be renamed over the data set's name (one atomic
+    step). Relative: it names a folder beside the name, and the data folder can move."""
     try:
         os.symlink(generation.name, link)
     except OSError as error:
-        raise OSError(error.errno, f"cannot make the link {out} -> {generation.name} "
-                                   f"({error.strerror}): the file system of {out.parent} has no "
-                                   f"symbolic links; use a folder on a local disk") from error
-    os.replace(link, out)
+        raise OSError(error.errno, f"cannot make a link to {generation} ({error.strerror}): "
+                                   f"the file system of {generation.parent} has no symbolic links; "
+                                   f"use a folder on a local disk") from error
+    return link
 
 
 @contextlib.contextmanager
