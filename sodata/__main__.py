@@ -118,7 +118,7 @@ def _verify() -> int:
     for named in sorted(folder.glob("standin-*")):
         problem, basis = check_dataset(generation_of(named))
         checked, failed = checked + 1, failed + (problem is not None)
-        print(f"{named.name}: {problem or f'verified (sha256 against {basis})'}")
+        print(f"{named.name}: {problem or f'verified against {basis}'}")
     if not checked:
         return _nothing_verified(f"nothing to verify in {folder}")
     return 1 if failed else 0

@@ -94,9 +94,10 @@ def check_dataset(folder: Path) -> tuple[str | None, str]:
     if not sizes or set(sizes) != set(digests):
         return f"{folder / MANIFEST} lists no files, or sizes and sha256 for different files", "nothing"
     pins = pinned_digests(identity_of(manifest)) if manifest.get("pinned", True) else None
-    basis = (f"the generator's pinned sha256 (generator v{manifest.get('generator_version')}, "
-             f"{manifest.get('scale')}, seed {manifest.get('seed')})" if pins
-             else "the sha256 its manifest records")
+    pinned = (f"the generator's pinned sha256 (generator v{manifest.get('generator_version')}, "
+              f"{manifest.get('scale')}, seed {manifest.get('seed')})")
+    recorded = "the sha256 its manifest records"
+    basis = f"{pinned}, the vectors against their manifest's" if pins else recorded
     expected = {**digests, **(pins or {})}
     for name in sorted(expected):
         path = folder / name
@@ -107,7 +108,8 @@ def check_dataset(folder: Path) -> tuple[str | None, str]:
             if name in sizes and size != sizes[name]:
                 return f"{path} holds {size:,} bytes, its manifest says {sizes[name]:,}", basis
             if sha256sum(path) != expected[name]:
-                return f"{path} changed since it was generated (its sha256 differs from {basis})", basis
+                source = pinned if pins and name in pins else recorded
+                return f"{path} changed since it was generated (its sha256 differs from {source})", basis
         except OSError as error:
             return f"{path} cannot be read ({error.strerror})", basis
     return None, basis
