@@ -3,7 +3,7 @@
 On the full-scale stand-in (3,760 samples x ~999 negatives; ``quick``: the sample stand-in), with
 vectors loaded and texts preprocessed the course's way, three ways to the same Hits@K:
 
-- ``FastScorer`` (``hw_utils.ranking``): its time, CPU time and peak memory;
+- ``FastScorer`` (``instructor.ranking``): its time, CPU time and peak memory;
 - the course's ``Scorer`` (``hw_utils.scoring``, the plain reference: one ``Embedder`` call per
   candidate) on every sample, with the notebook's gensim ``KeyedVectors``: its time, and its
   Hits@K, which must equal ``FastScorer``'s exactly;
@@ -26,7 +26,7 @@ from sklearn.metrics.pairwise import cosine_similarity
 
 from hw_utils import recipes
 from hw_utils.embedding import Embedder
-from hw_utils.ranking import FastScorer, hits_at_k
+from instructor.ranking import FastScorer, hits_at_k
 from hw_utils.scoring import Scorer
 from sodata import get_dataset, read_corpus
 from sodata.vectors import load_vectors

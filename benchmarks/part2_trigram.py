@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from hw_utils import recipes
-from hw_utils.ranking import FastScorer
+from instructor.ranking import FastScorer
 from sodata import get_dataset, read_corpus
 from sodata.vectors import load_vectors
 from instructor.pipeline import preprocess_rows, split_vocabulary, train_trigram_model, with_oov_vectors

@@ -30,9 +30,10 @@ import numpy as np
 
 from hw_utils import recipes
 from sodata import Dataset, read_corpus
-from sodata.datasets import data_dir
+from sodata.datasets import standin_root
+from sodata.standin.config import make_knobs
 from sodata.vectors import load_vectors
-from hw_checks.quality import graded_bar
+from grader.stages.quality import graded_bar
 
 KS = (1, 10, 100, 500)
 TOLERANCE = 0.05
@@ -66,7 +67,7 @@ class Inputs:
 
 def _hits(vectors, samples) -> list[float]:
     """Hits@K of the mean word vectors (``FastScorer``: the course ``Scorer``'s numbers)."""
-    from hw_utils.ranking import FastScorer
+    from instructor.ranking import FastScorer
 
     scores = FastScorer(KS, vectors, recipes.DIM)(samples)
     return [float(scores[k]) for k in KS]
@@ -86,7 +87,7 @@ def part2(inputs: Inputs) -> list[float]:
     known, unknown = pipeline.split_vocabulary((t for row in inputs.validation for t in row),
                                                inputs.vectors)
     tokenizer, model, _ = pipeline.train_trigram_model(
-        known, inputs.vectors, recipes.part2_training(inputs.dataset.name))
+        known, inputs.vectors, recipes.PART2)
     return _hits(pipeline.with_oov_vectors(known, unknown, inputs.vectors, model, tokenizer),
                  inputs.validation)
 
@@ -113,10 +114,12 @@ METHODS = {"raw": raw, "preprocessed": preprocessed, "part2": part2, "dssm": dss
 
 
 def standin(scale: str, seed: int, out: Path | None = None, **knobs) -> Dataset:
-    """The stand-in of ``scale`` and ``seed`` (generated into ``out`` if missing)."""
-    from sodata.standin import VECTORS_FILE, generate
+    """The stand-in of ``scale``, ``seed`` and ``knobs``, generated if missing into ``out`` or its
+    default folder (named after them: ``data/standin-sample-seed1-oov_rate=0.1``)."""
+    from sodata.standin import VECTORS_FILE, generate, generation_of
 
-    root = generate(scale, seed, out or data_dir() / f"calibration-{scale}-seed{seed}", **knobs)
+    out = out or standin_root(scale, seed, make_knobs(scale, knobs).as_dict())
+    root = generation_of(generate(scale, seed, out, **knobs))
     return Dataset(scale, root, root / "train.tsv", root / "validation.tsv", root / "test.tsv",
                    root / VECTORS_FILE, None, is_standin=True)
 
@@ -143,7 +146,7 @@ def band_verdicts(hits: dict[str, list[float]]) -> dict[str, bool]:
 def reference_bar_verdicts(hits: dict[str, list[float]]) -> dict[str, bool]:
     """The reference at or above each course bar. Reported, not failed, where it misses one on a
     seed: the grader then grades against the reference's own figure
-    (``hw_checks/quality.py``)."""
+    (``grader/stages/quality.py``)."""
     where = (f"the course's bar; where the reference misses it, the grader's bar is the "
              f"reference's less {recipes.QUALITY_TOLERANCE}")
     return {f"{name} Hits@500 >= {bar} ({where})": hits[name][-1] >= bar
@@ -219,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default="sample")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
-    parser.add_argument("--out", type=Path, help="where to generate (default data/calibration-*)")
+    parser.add_argument("--out", type=Path,
+                        help="where to generate (default: data/standin-*, named after the knobs)")
     parser.add_argument("--knob", action="append", default=[], metavar="NAME=VALUE",
                         help="a generator knob override (repeatable)")
     args = parser.parse_args(argv)

@@ -1,29 +1,26 @@
-"""Grading: hidden data, inputs, the reference's side, one sandbox per check and submission.
+"""Grading: hidden data, the reference's side, one sandbox per submission, verdicts, reports.
 
 ``Grader(config)`` prepares what every submission is graded against, once:
 
 1. a seed (``config.seed``, else a random one; recorded in every report) and the stand-in
    generated with it into a folder only the grader can read (``sodata.standin.generate``);
-2. each check's inputs: ``make_inputs(data, random.Random(f"{seed}:{check.name}"))``;
-3. the reference's side, in one trusted process (``grader.reference``): expected values,
-   the reference's time per check (the submission gets ``time_factor`` times as much), and the
-   modules each check needs. A check the reference itself fails is void (worth nothing, noted).
+2. in one trusted process (``grader.prepare``): each check's inputs, the reference's run of its
+   driver (the student's CPU allowance is ``time_factor`` times it) and the expected side. A
+   check the reference itself fails is void (worth nothing, noted).
 
-``grade_many(submissions)`` copies every submission first, then runs each check of each
-submission in a sandbox of its own (``grader.sandbox``: two runs, outputs sent back raw),
-judges in this process (``grader.judging``) and writes a submission's reports only when
-all its sandboxes are gone.
+``grade_many(submissions)`` copies every submission first (``grader.submissions``), then grades
+each in a sandbox of its own (``grader.sandbox``): the stage's driver runs here, in the grader's
+process, and calls the student's code in the sandbox (``grader.remote``); the verdict is computed
+here (``grader.judging``). A submission's report is written when its sandbox is gone. Anything
+that goes wrong with one submission ends that submission's row, never the batch.
 """
 from __future__ import annotations
 
 import compileall
-import dataclasses
 import datetime
 import hashlib
 import importlib
-import json
 import os
-import random
 import secrets
 import shutil
 import subprocess
@@ -32,25 +29,31 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from grader import judging, sandbox
+from grader import judging, launch
 from grader.points import allocate
-from grader.report import CheckResult, Report, one_line, write_csv, write_reports
+from grader.remote import RemoteHost
+from grader.report import CheckResult, Report, write_csv, write_reports
+from grader.sandbox import Limits, Sandbox, SandboxBroken
+from grader.submissions import Submission, SubmissionError, intake, list_batch
+from hw_checks.host import decode, pack, unpack_frame
 from sodata.standin import SCALES
-from grader.submissions import SubmissionError, list_batch, snapshot
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# The grader's own code the sandbox needs (the entry point), from this repository.
-GRADER_CODE = ("grader",)
-# The data is mounted at its own path (inputs may name its files), read-only.
+# The trusted code the student's side runs (the entry point, the protocol, the glue, the data
+# readers), from the grader's own repository.
+TRUSTED_CODE = ("grader", "hw_checks", "sodata")
 SANDBOX_TRUSTED, SANDBOX_SUBMISSION = "/grader/trusted", "/grader/submission"
-SANDBOX_SPEC = "/grader/spec.json"
-WALL_FACTOR = 3  # a check's wall-clock limit, in multiples of its CPU allowance per run
-CHILD = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.child import main; "
-         "main(sys.argv[2:])")
+# Imported once per submission, before any student code: the libraries the checks use (torch's
+# optimisers import torch._dynamo on their first step: 2 s a run otherwise).
+PRELOAD = ("numpy", "scipy", "sklearn.model_selection", "sklearn.metrics.pairwise", "torch",
+           "torch.optim", "torch._dynamo", "torch.utils.data", "torch.utils.tensorboard",
+           "gensim.models", "tqdm", "tqdm.auto",
+           "tensorboard.backend.event_processing.event_multiplexer", "hw_checks.host",
+           "hw_checks.glue", "hw_checks.quality", "hw_checks.bonus", "sodata", "sodata.vectors")
 
 
 class GraderError(RuntimeError):
@@ -63,38 +66,37 @@ class GraderConfig:
     # sample for the quality bars), generated with the seed; or one of tiny, sample, full, real.
     dataset: str = "auto"
     seed: int | None = None  # None: a random seed
-    registry: str = "hw_checks.checks:CHECKS"  # module:attribute, a list of Check
-    root: Path = REPO_ROOT  # holds the reference hw_utils and the trusted code below
-    trusted: tuple[str, ...] = ("hw_checks", "sodata")
+    registry: str = "grader.stages.registry:CHECKS"  # module:attribute, a list of grader.stages Check
+    root: Path = REPO_ROOT  # holds the reference hw_utils (and a test's registry)
     out_dir: Path = REPO_ROOT / "dist" / "grading"
-    runs: int = 2  # runs of each check, compared for reproducibility
-    jobs: int = 0  # sandboxes at once (0: cores // runs + 1)
-    unsafe: bool = False  # no sandbox (only where none can start; reports say so)
-    quality: bool = False  # also the course's quality bars (Check.quality_bar): whole parts trained
-    time_factor: float = 100.0  # x the reference's time
-    min_seconds: float = 10.0  # the least CPU time a check's observe gets, per run
+    jobs: int = 0  # sandboxes at once (0: cores // 2 + 1)
+    isolation: str = "bwrap"  # bwrap | user | unsafe (reports say so)
+    quality: bool = False  # also the course's quality bars (whole parts trained)
+    time_factor: float = 100.0  # x the reference's CPU time
+    min_seconds: float = 10.0  # the least CPU time a run gets
     max_seconds: float = 600.0  # the most (a bonus item's 100 x 60 s would be 100 minutes)
-    import_seconds: float = 30.0  # interpreter start, imports (torch: ~2 s quiet) and hw_utils
-    import_cpu_seconds: float = 15.0  # the CPU those may use
-    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
-    reference_timeout: float = 900.0
+    import_cpu_seconds: float = 15.0  # CPU time for importing hw_utils, per run
+    idle_seconds: float = 60.0  # waiting without working, per check
+    time_retries: int = 1  # a check killed for time is run again this many times
+    limits: Limits = field(default_factory=lambda: Limits(cpu_seconds=0.0))
+    preload: tuple[str, ...] = PRELOAD
+    reference_timeout: float = 3600.0
     quiet: bool = False
 
 
 @dataclass
 class Plan:
-    """What one check needs in a sandbox, the same for every submission."""
+    """What one check needs, the same for every submission."""
 
     check: Any
     inputs: Any
     expected: Any
-    spec: Path
-    limits: sandbox.Limits
+    limits: Limits
     max_points: float
     void: str = ""  # why the check is void (the reference fails it)
-    na: str = ""  # why the check does not apply to this data set
+    na: str = ""  # why the check does not apply
     expected_ready: bool = True  # False: computed when a submission's outputs want it
-    data: Any = None  # the data set its inputs come from
+    data: Any = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -137,7 +139,8 @@ def fingerprint(folder: Path, hash_limit: int = 64 * 2**20) -> str:
     for path in sorted(folder.rglob("*")):
         if path.is_file() and not path.is_symlink():
             stat = path.stat()
-            digest.update(f"{path.relative_to(folder)}\0{stat.st_mode:o}\0".encode())
+            digest.update(f"{path.relative_to(folder)}\0{stat.st_mode:o}\0".encode(
+                "utf-8", "surrogateescape"))
             if stat.st_size > hash_limit:
                 digest.update(f"{stat.st_size}\0{stat.st_mtime_ns}".encode())
                 continue
@@ -160,6 +163,13 @@ def _copy_tree(sources: list[tuple[Path, str]], into: Path) -> None:
             raise GraderError(f"trusted code {source} not found")
 
 
+def sandbox_env() -> dict[str, str]:
+    return {"HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "TQDM_DISABLE": "1",
+            "MPLBACKEND": "Agg", "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
 class Grader:
     """Grades submissions against one hidden data set; see the module's docstring."""
 
@@ -167,8 +177,7 @@ class Grader:
         if config.dataset not in ("auto", "real", *SCALES):
             raise GraderError(f"unknown data set {config.dataset!r}: use auto, real or one of "
                               f"{', '.join(SCALES)}")
-        if not config.unsafe:
-            sandbox.probe()
+        launch.probe(config.isolation)
         self.config = config
         self.seed = config.seed if config.seed is not None else secrets.randbelow(2**31)
         self.private = Path(tempfile.mkdtemp(prefix="grader-"))
@@ -187,19 +196,18 @@ class Grader:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # -------------------------------------------------------------------------- preparing
-
     def _log(self, message: str) -> None:
         if not self.config.quiet:
             print(f"grader: {message}", file=sys.stderr, flush=True)
+
+    # -------------------------------------------------------------------------- preparing
 
     def _prepare(self, data) -> None:
         config = self.config
         started = time.perf_counter()
         self.notes: list[str] = []
         self.trusted = self.private / "trusted"
-        _copy_tree([(REPO_ROOT / p, p) for p in GRADER_CODE]
-                   + [(config.root / p, p) for p in config.trusted], self.trusted)
+        _copy_tree([(REPO_ROOT / p, p) for p in TRUSTED_CODE], self.trusted)
         compileall.compile_dir(self.trusted, quiet=1, workers=1)
         sys.path.insert(0, str(config.root))  # the registry: the trusted copy is the sandbox's
         try:
@@ -218,83 +226,63 @@ class Grader:
             if any(applies[c.name] and self._scale(c) == scale for c in checks)}
         self._log(f"data: {', '.join(self.datasets)} generated with seed {self.seed} "
                   f"({time.perf_counter() - started:.1f} s)")
-        inputs = {c.name: c.make_inputs(data_of[c.name], random.Random(f"{self.seed}:{c.name}"))
-                  if applies[c.name] else None for c in checks}
-        reference = self._reference([{"check": c.name, "inputs": inputs[c.name],
-                                      "mode": "prepare"} for c in checks if applies[c.name]])
-        self._log(f"reference: {len(checks)} checks ({time.perf_counter() - started:.1f} s)")
-        self.plans = self._plans(checks, inputs, reference, applies, data_of)
+        prepared = self._reference([{"check": c.name, "mode": "prepare", "scale": self._scale(c)}
+                                    for c in checks if applies[c.name]])
+        self._log(f"reference: {len(prepared)} checks prepared "
+                  f"({time.perf_counter() - started:.1f} s)")
+        self.plans = self._plans(checks, prepared, applies, data_of)
         self.shared = {path: fingerprint(path) for path in
                        {self.trusted, *(d.root for d in self.datasets.values())}}
 
     def _scale(self, check) -> str:
-        """The data set a check is graded on: its own scale, unless one was chosen for all."""
-        return getattr(check, "scale", "tiny") if self.config.dataset == "auto" \
-            else self.config.dataset
+        return check.scale if self.config.dataset == "auto" else self.config.dataset
 
     def _reference(self, items: list[dict]) -> dict:
-        """Run the trusted reference process on ``items`` ({check, inputs, mode})."""
+        """Run the trusted preparation process on ``items`` (see ``grader.prepare``)."""
         job = Path(tempfile.mkstemp(prefix="reference-in-", dir=self.private)[1])
         out = job.with_name(job.name.replace("-in-", "-out-"))
-        job.write_text(json.dumps({"registry": self.config.registry, "checks": items}),
-                       encoding="utf-8")
-        env = {**_child_env(self.config.dataset, str(self.private / "data")),
-               "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        datasets = {scale: {"name": d.name, "root": str(d.root), "train": str(d.train),
+                            "validation": str(d.validation), "test": str(d.test),
+                            "vectors": str(d.vectors), "vectors_limit": d.vectors_limit,
+                            "is_standin": d.is_standin} for scale, d in self.datasets.items()}
+        job.write_bytes(pack({"registry": self.config.registry, "seed": self.seed,
+                              "datasets": datasets, "items": items}))
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **sandbox_env(),
+               "HOME": str(self.private), "TMPDIR": str(self.private),
                "PYTHONPATH": os.pathsep.join([str(self.config.root), str(REPO_ROOT)])}
         try:
-            done = subprocess.run([sys.executable, "-s", "-P", "-m", "grader.reference",
-                                   str(job), str(out)], env=env, cwd=self.private,
-                                  capture_output=True, text=True,
-                                  timeout=self.config.reference_timeout)
+            done = subprocess.run([sys.executable, "-s", "-P", "-m", "grader.prepare", str(job),
+                                   str(out)], env=env, cwd=self.private, capture_output=True,
+                                  text=True, timeout=self.config.reference_timeout)
         except subprocess.TimeoutExpired:
             raise GraderError(f"the reference's run took longer than "
                               f"{self.config.reference_timeout:g} s") from None
         if done.returncode != 0 or not out.is_file():
             raise GraderError(f"the reference's run failed:\n{done.stderr[-4000:]}")
-        return json.loads(out.read_text(encoding="utf-8"))
+        return decode(*unpack_frame(out.read_bytes()), student_side=False)
 
-    def _plans(self, checks: list, inputs: dict, reference: dict, applies: dict, data_of: dict
+    def _plans(self, checks: list, prepared: dict, applies: dict, data_of: dict
                ) -> dict[str, Plan]:
         config = self.config
         plans, void = {}, {}
-        specs = self.private / "specs"
-        specs.mkdir()
         for check in checks:
-            ref = reference["checks"].get(check.name, {})
-            if "error" in ref:
-                void[check.name] = f"the reference fails it: {ref['error']}"
-            elif "expected" in ref:  # the reference's own outputs must pass its judge
-                try:
-                    check.verdict(ref["outputs"], ref["expected"], inputs[check.name])
-                except Exception as failure:
-                    void[check.name] = f"the reference fails it: {one_line(str(failure), 300)}"
-            if check.name in void:
+            ref = prepared.get(check.name, {})
+            if "error" in ref or "void" in ref:
+                void[check.name] = ref.get("void") or f"the reference fails it: {ref['error']}"
                 self.notes.append(f"{check.name} is void (worth nothing): {void[check.name]}; "
                                   f"a grader problem, tell the course's maintainers")
-            preload = sorted(set(reference["base"]) | set(ref.get("needs", [])))
-            seconds = ref.get("seconds", check.reference_seconds)
-            if "expected" not in ref:  # the reference's observe is not the work a submission does
-                seconds = max(seconds, check.reference_seconds)
-            observe = min(config.max_seconds, max(config.min_seconds, config.time_factor * seconds))
-            # CPU time is the limit (a loaded machine does not fail honest code); wall time, a
-            # few times more, ends waits that use no CPU.
-            limits = dataclasses.replace(
-                config.limits, cpu_seconds=config.import_cpu_seconds + config.runs * observe,
-                seconds=config.import_seconds + WALL_FACTOR * observe,
-                first_frame_seconds=config.import_seconds)
-            spec = specs / f"{check.name}.json"
-            spec.write_text(json.dumps({
-                "check": check.name, "registry": config.registry, "inputs": inputs[check.name],
-                "preload": preload, "modules": ref.get("modules", ["hw_utils"]),
-                "limits": {"address_space_bytes": limits.address_space_bytes,
-                           "file_bytes": limits.file_bytes, "processes": limits.processes},
-            }), encoding="utf-8")
-            plans[check.name] = Plan(check, inputs[check.name], ref.get("expected"), spec, limits,
-                                     0.0, void.get(check.name, ""),
-                                     "" if applies[check.name] else
-                                     "a quality bar: graded with --quality (make check QUALITY=1)"
-                                     if check.quality_bar and not config.quality else
-                                     f"does not apply to the '{data_of[check.name].name}' data set",
+            allowance = min(config.max_seconds, max(config.min_seconds,
+                                                    config.time_factor * ref.get("seconds", 0.0)))
+            limits = replace(config.limits, cpu_seconds=check.runs * allowance,
+                             import_cpu_seconds=config.import_cpu_seconds,
+                             idle_seconds=config.idle_seconds,
+                             message_bytes=check.stage.max_output_mb << 20)
+            na = "" if applies[check.name] else (
+                "a quality bar: graded with --quality (make check QUALITY=1)"
+                if check.quality_bar and not config.quality else
+                f"does not apply to the '{data_of[check.name].name}' data set")
+            plans[check.name] = Plan(check, ref.get("inputs"), ref.get("expected"), limits, 0.0,
+                                     void.get(check.name, ""), na,
                                      expected_ready="expected" in ref, data=data_of[check.name])
         points = allocate((c.name, c.part, c.weight, c.name not in void and applies[c.name])
                           for c in checks)
@@ -308,56 +296,77 @@ class Grader:
         """The reference's side for ``plan``; computed on first need when it was deferred."""
         if plan.expected_ready:
             return plan.expected
-        try:
-            wanted = bool(plan.check.wants_expected(outputs))
-        except Exception:  # untrusted outputs of a shape it cannot read: the judge says why
-            wanted = False
-        if not wanted:
+        wants = plan.check.wants_expected
+        if wants is not None and not wants(outputs):
             return None
         with plan.lock:
             if not plan.expected_ready:
                 self._log(f"reference: computing the expected side of {plan.check.name}")
-                result = self._reference([{"check": plan.check.name, "inputs": plan.inputs,
-                                           "mode": "expect"}])["checks"][plan.check.name]
+                result = self._reference([{"check": plan.check.name, "mode": "expect",
+                                           "inputs": plan.inputs}])[plan.check.name]
                 if "error" in result:
                     raise GraderError(f"the reference's side of {plan.check.name} failed: "
                                       f"{result['error']}\n{result.get('traceback', '')}")
                 plan.expected, plan.expected_ready = result["expected"], True
         return plan.expected
 
-    @staticmethod
-    def _data_paths(data) -> list[Path]:
-        """A data set's folder and its files outside it (the real vectors), at their paths."""
-        files = [data.train, data.validation, data.test, data.vectors]
-        return [data.root] + [f for f in files if f.exists() and data.root not in f.parents]
+    def _layout(self, package: Path) -> tuple[launch.Layout, Path, Path, str]:
+        """(layout, trusted path, submission path, working folders) as the student's side sees
+        them: in a sandbox, only the trusted code, the submission and the data files the checks
+        read, each read-only."""
+        files = {getattr(plan.data, name) for plan in self.plans.values() if not plan.na
+                 for name in plan.check.files}
+        marker = self.private.name  # in the environment: the sandbox's processes can be found
+        if self.config.isolation == "bwrap":
+            mounts = ((self.trusted, SANDBOX_TRUSTED), (package, SANDBOX_SUBMISSION),
+                      *((Path(path), str(path)) for path in sorted(files, key=str)))
+            return (launch.Layout(mounts=mounts, env={**sandbox_env(), "HW_SANDBOX": marker}),
+                    Path(SANDBOX_TRUSTED), Path(SANDBOX_SUBMISSION), "/tmp")
+        workdirs = Path(tempfile.mkdtemp(prefix="work-", dir=package.parent))
+        env = {**sandbox_env(), "HOME": str(workdirs), "TMPDIR": str(workdirs),
+               "HW_SANDBOX": marker}
+        if self.config.isolation == "user":
+            os.chown(workdirs, launch.SANDBOX_UID, launch.SANDBOX_UID)
+        return launch.Layout(mounts=(), env=env), self.trusted, package, str(workdirs)
 
-    def _sandbox(self, plan: Plan, package: Path) -> sandbox.Outcome:
-        if self.config.unsafe:
-            layout = sandbox.Layout(mounts=(), env=_child_env(plan.data.name,
-                                                              str(plan.data.root.parent)),
-                                    workdir=str(package.parent / "tmp"))
-            (package.parent / "tmp").mkdir(exist_ok=True)
-            command = [sys.executable, "-s", "-P", "-c", CHILD, str(self.trusted), str(plan.spec),
-                       str(package)]
-        else:
-            layout = sandbox.Layout(mounts=((self.trusted, SANDBOX_TRUSTED),
-                                            (package, SANDBOX_SUBMISSION),
-                                            *((path, str(path))
-                                              for path in self._data_paths(plan.data)),
-                                            (plan.spec, SANDBOX_SPEC)),
-                                    env={**_child_env(plan.data.name,
-                                                      str(plan.data.root.parent)),
-                                         "HW_SANDBOX": self.private.name})
-            command = [sys.executable, "-s", "-P", "-c", CHILD, SANDBOX_TRUSTED, SANDBOX_SPEC,
-                       SANDBOX_SUBMISSION]
-        return sandbox.run(command, layout, plan.limits, self.config.runs,
-                           unsafe=self.config.unsafe)
+    def _sandbox(self, package: Path) -> Sandbox:
+        layout, trusted, submission, workdirs = self._layout(package)
+        return Sandbox(self.config.isolation, layout, trusted, submission,
+                       list(self.config.preload), workdirs)
 
-    def _grade_check(self, plan: Plan, package: Path, skip: dict) -> CheckResult:
+    def _run_check(self, sandbox: Sandbox, plan: Plan) -> tuple[list, Any]:
+        """Run ``plan``'s check in ``sandbox`` (its runs in parallel): the runs' verdicts and
+        the usage."""
+        sandbox.begin(plan.limits)
+        hosts = [RemoteHost(sandbox.fork(), sandbox, plan.limits.message_bytes)
+                 for _ in range(plan.check.runs)]
+        driven: list = [None] * len(hosts)
+
+        def run(index: int) -> None:
+            driven[index] = judging.drive(plan.check.stage, hosts[index], plan.inputs)
+            hosts[index].close()
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(hosts))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        usage = sandbox.end()
+        verdicts = []
+        for outputs in driven:
+            if usage.killed:
+                verdicts.append(judging.killed_verdict(usage, plan.limits))
+            elif isinstance(outputs, judging.RunVerdict):
+                verdicts.append(outputs)
+            else:
+                verdicts.append(judging.judge(plan.check.stage, outputs,
+                                              lambda out: self._expected(plan, out), plan.inputs))
+        return verdicts, usage
+
+    def _grade_check(self, sandbox: Sandbox, plan: Plan, skip: dict) -> CheckResult:
         check = plan.check
         base = dict(name=check.name, part=check.part, max_points=plan.max_points,
-                    limit_seconds=round(plan.limits.seconds, 1),
-                    cpu_limit_seconds=round(plan.limits.cpu_seconds or 0, 1))
+                    cpu_limit_seconds=round(plan.limits.cpu_seconds, 1))
         if plan.na:
             return CheckResult(status="n/a", points=0.0, reason=plan.na, **base)
         if plan.void:
@@ -366,81 +375,93 @@ class Grader:
         if skip.get("import"):
             return CheckResult(status="fail", points=0.0, error_type="ImportTimeout",
                                reason=f"not run: {skip['import']}", **base)
-        outcome = self._sandbox(plan, package)
-        if not outcome.started:
-            raise GraderError(f"the sandbox did not start: {outcome.output_tail[-2000:]}")
-        runs = [judging.judge_run(check, frames, outcome, lambda out: self._expected(plan, out),
-                                  plan.inputs, plan.limits, self.config.import_seconds)
-                for frames in outcome.frames]
+        for attempt in range(1 + self.config.time_retries):
+            runs, usage = self._run_check(sandbox, plan)
+            if usage.killed not in ("cpu", "idle", "import"):
+                break
+            self._log(f"{check.name}: killed for time ({usage.killed}); "
+                      f"{'running it again' if attempt < self.config.time_retries else 'counted'}")
         passed, kind, reason, trace, agree = judging.combine(runs)
-        if all(run.error_type == "ImportTimeout" for run in runs):
-            skip["import"] = f"importing hw_utils took longer than " \
-                             f"{self.config.import_seconds:g} s in {check.name}"
-        if outcome.output_bytes > plan.limits.output_tail_bytes:
+        if all(run.import_failed and run.error_type == "ImportTimeout" for run in runs):
+            skip["import"] = f"importing hw_utils took too long in {check.name}"
+        if usage.output_bytes > plan.limits.output_tail_bytes:
             reason = (reason + "; " if reason else "") + (
-                f"printed {outcome.output_bytes:,} bytes (the last "
+                f"printed {usage.output_bytes:,} bytes (the last "
                 f"{plan.limits.output_tail_bytes >> 10} KB kept)")
-        return CheckResult(status="pass" if passed else "fail",
+        status = "pass" if passed else "not attempted" if kind == "NotAttempted" else "fail"
+        return CheckResult(status=status,
                            points=plan.max_points if passed else 0.0, reason=reason,
-                           error_type=kind, seconds=round(outcome.seconds, 2),
-                           cpu_seconds=round(outcome.cpu_seconds, 2), runs_agree=agree,
-                           output_tail=outcome.output_tail, output_bytes=outcome.output_bytes,
-                           traceback=trace, **base)
+                           error_type=kind, seconds=round(usage.wall_seconds, 2),
+                           cpu_seconds=round(usage.cpu_seconds, 2),
+                           idle_seconds=round(usage.idle_seconds, 2), runs_agree=agree,
+                           output_tail=usage.output_tail, output_bytes=usage.output_bytes,
+                           traceback=trace, load_average=usage.load_average, **base)
+
+    def _grade_one(self, submission: Submission) -> Report:
+        """Every check of one submission in one sandbox; a sandbox the student's code broke is
+        started again for the next check."""
+        started = time.perf_counter()
+        loads = [round(os.getloadavg()[0], 2)]
+        before = fingerprint(submission.package)
+        results, skip, sandbox, sandbox_cpu = {}, {}, None, 0.0
+        try:
+            for plan in self.plans.values():
+                if not plan.na and not plan.void and sandbox is None:
+                    sandbox = self._sandbox(submission.package)
+                try:
+                    results[plan.check.name] = self._grade_check(sandbox, plan, skip)
+                except SandboxBroken as error:
+                    results[plan.check.name] = CheckResult(
+                        plan.check.name, plan.check.part, "fail", 0.0, plan.max_points,
+                        reason=f"the student's side broke: {error}", error_type="SandboxBroken")
+                    sandbox.close()
+                    sandbox_cpu += sandbox.cpu_seconds
+                    sandbox = None
+                self._log(f"[{submission.name}] {plan.check.name}: "
+                          f"{results[plan.check.name].status}")
+        finally:
+            if sandbox is not None:
+                sandbox.close()
+                sandbox_cpu += sandbox.cpu_seconds
+        loads.append(round(os.getloadavg()[0], 2))
+        self._check_shared()
+        report = self._report(submission, results, time.perf_counter() - started,
+                              fingerprint(submission.package) != before, loads)
+        report.cpu_seconds = round(sandbox_cpu, 2)
+        return report
 
     def grade_many(self, submissions: list[tuple[str, Path]], write: bool = True
                    ) -> list[Report | tuple[str, str]]:
         """Grade ``(name, path)`` submissions; (name, reason) for one that cannot be graded.
-        Every submission is copied before any code runs."""
-        names = [name for name, _ in submissions]
-        if len(set(names)) != len(names):
-            raise SubmissionError(f"two submissions share a name: {sorted(names)}")
+        Every submission is copied before any code runs; one that fails costs its row only."""
         copies = Path(tempfile.mkdtemp(prefix="submissions-", dir=self.private))
         try:
-            return self._grade_copies(submissions, copies, write)
+            taken = intake(submissions, copies, isolation=self.config.isolation)
+            outcomes: dict[str, Report | tuple[str, str]] = {}
+
+            def one(item: Submission | tuple[str, str]) -> None:
+                if not isinstance(item, Submission):
+                    outcomes[item[0]] = item
+                    return
+                try:
+                    report = self._grade_one(item)
+                except GraderError:
+                    raise
+                except Exception as error:  # noqa: BLE001 - this submission's row, not the batch
+                    outcomes[item.name] = (item.name, f"grading failed: {type(error).__name__}: "
+                                                      f"{error}")
+                    return
+                if write:
+                    write_reports(report, self.config.out_dir / "reports" / item.slug)
+                outcomes[item.name] = report
+
+            jobs = self.config.jobs or (os.cpu_count() or 1) // 2 + 1
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                list(pool.map(one, taken))
+            return [outcomes[item.name if isinstance(item, Submission) else item[0]]
+                    for item in taken]
         finally:
             shutil.rmtree(copies, ignore_errors=True)
-
-    def _grade_copies(self, submissions: list[tuple[str, Path]], copies: Path, write: bool
-                      ) -> list[Report | tuple[str, str]]:
-        packages: dict[str, Path | str] = {}
-        for index, (name, path) in enumerate(submissions):
-            try:
-                packages[name] = snapshot(Path(path), copies / str(index))
-            except (SubmissionError, OSError) as error:
-                packages[name] = f"{type(error).__name__}: {error}"
-        graded = [(name, path) for name, path in submissions if isinstance(packages[name], Path)]
-        prints = {name: fingerprint(packages[name]) for name, _ in graded}
-        results: dict[str, dict[str, CheckResult]] = {name: {} for name, _ in graded}
-        skips: dict[str, dict] = {name: {} for name, _ in graded}
-        started: dict[str, float] = {}  # when a submission's first check began
-        reports: dict[str, Report] = {}
-        lock = threading.Lock()
-
-        def one(task: tuple[str, Plan]) -> None:
-            name, plan = task
-            with lock:
-                started.setdefault(name, time.perf_counter())
-            result = self._grade_check(plan, packages[name], skips[name])
-            self._log(f"[{name}] {plan.check.name}: {result.status} ({result.seconds:.1f} s)")
-            with lock:
-                results[name][plan.check.name] = result
-                if len(results[name]) < len(self.plans):
-                    return
-            self._check_shared()
-            report = self._report(name, dict(graded)[name], results[name],
-                                  time.perf_counter() - started[name],
-                                  fingerprint(packages[name]) != prints[name])
-            if write:  # every sandbox of this submission is gone: run() returns after that
-                write_reports(report, self.config.out_dir / name)
-            reports[name] = report
-
-        tasks = [(name, plan) for name, _ in graded for plan in self.plans.values()]
-        # One more sandbox than the cores' share: its start (imports) overlaps others' runs.
-        jobs = self.config.jobs or (os.cpu_count() or 1) // self.config.runs + 1
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            list(pool.map(one, tasks))
-        return [reports[name] if isinstance(packages[name], Path) else (name, packages[name])
-                for name, _ in submissions]
 
     def _check_shared(self) -> None:
         """Raise if the trusted code or the data changed: read-only mounts make that impossible,
@@ -462,25 +483,32 @@ class Grader:
             raise SubmissionError(outcome[1])
         return outcome
 
-    def _report(self, name: str, path: Path, results: dict[str, CheckResult],
-                seconds: float, tampered: bool) -> Report:
-        notes = list(self.notes)
+    def _report(self, submission: Submission, results: dict[str, CheckResult], seconds: float,
+                tampered: bool, loads: list[float]) -> Report:
+        notes = list(self.notes) + list(submission.notes)
         if tampered:  # its own read-only copy changed: no result of it can be trusted
             notes.insert(0, "Tampering: the submission's copy changed while it was graded; "
                             "every check fails")
             for result in results.values():
                 if result.status in ("pass", "fail"):
                     result.status, result.points, result.error_type = "fail", 0.0, "Tampering"
-        if self.config.unsafe:
-            notes.insert(0, "graded WITHOUT a sandbox (--unsafe): the submission's code could "
-                            "read and change the grader's files; do not trust this grade")
+        if self.config.isolation != "bwrap":
+            notes.insert(0, {"unsafe": "graded WITHOUT a sandbox (--isolation unsafe): the "
+                                       "submission's code could read and change the grader's "
+                                       "files; do not trust this grade",
+                             "user": "graded as an unprivileged user without a sandbox "
+                                     "(--isolation user): the submission could not read the "
+                                     "grader's files or the hidden data, but shared the "
+                                     "machine's network and process table"}
+                         [self.config.isolation])
         nondeterministic = [r.name for r in results.values() if r.runs_agree is False]
         if nondeterministic:
-            notes.append("outputs differed between the two runs of: "
-                         + ", ".join(nondeterministic))
-        return Report(name=name, submission=str(path), dataset="+".join(self.datasets),
-                      seed=self.seed, results=[results[n] for n in self.plans],
-                      sandboxed=not self.config.unsafe, notes=notes, seconds=seconds,
+            notes.append("outputs differed between the runs of: " + ", ".join(nondeterministic))
+        return Report(name=submission.name, submission=str(submission.origin),
+                      dataset="+".join(self.datasets), seed=self.seed,
+                      results=[results[n] for n in self.plans],
+                      sandboxed=self.config.isolation == "bwrap", isolation=self.config.isolation,
+                      notes=notes, seconds=seconds, load_averages=loads,
                       graded_at=datetime.datetime.now().isoformat(timespec="seconds"))
 
 
@@ -491,25 +519,17 @@ def _applies(check, data) -> bool:
         raise GraderError(f"{check.name}: applies(data) failed: {error}") from None
 
 
-def _child_env(dataset: str, data_dir: str) -> dict[str, str]:
-    return {"HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "TQDM_DISABLE": "1",
-            "MPLBACKEND": "Agg", "CUDA_VISIBLE_DEVICES": "", "HW_DATASET": dataset,
-            "HW_DATA_DIR": data_dir, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1"}
-
-
 def grade(submission: Path | None, config: GraderConfig, name: str | None = None) -> Report:
     """Grade one submission folder, hw_utils folder or zip (``None``: the reference) and write
-    its reports. To grade several against the same hidden data (the release validation: the
-    reference and the student release), use one ``Grader`` and its ``grade``."""
+    its reports."""
     with Grader(config) as grader:
         return grader.grade(submission, name)
 
 
 def grade_batch(folder: Path, config: GraderConfig) -> list[Report | tuple[str, str]]:
     """Grade every sub-folder and zip of ``folder``; write each report and ``scores.csv``."""
-    submissions = [(path.stem, path) for path in list_batch(folder)]
+    submissions = [(path.stem if path.suffix == ".zip" else path.name, path)
+                   for path in list_batch(folder)]
     with Grader(config) as grader:
         outcomes = grader.grade_many(submissions)
     write_csv(outcomes, config.out_dir / "scores.csv")

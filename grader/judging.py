@@ -1,29 +1,35 @@
-"""Verdicts, computed in the grader's process from what came back from the sandbox.
+"""One run of a check, driven from the grader's process, and the verdict of its runs.
 
-Everything the sandbox sent is untrusted data: frames are decoded defensively, an ``error`` frame
-is the submission's own story about its failure (shown, never believed for points), and only an
-``outputs`` frame can pass, when ``check.verdict(outputs, expected, inputs)`` (the judge, with
-the reference's ``expected`` on inputs the submission never saw) raises nothing. Each check runs
-twice; a run that fails, or outputs that differ between the runs, are reported, and the lower
+The driver (``hw_checks``) calls the student's code through a ``RemoteHost``; everything that
+comes back is data. A verdict passes only when the stage's judge, given the reference's
+``expected`` on inputs the student never saw, raises nothing. The student's own story about a
+failure (an exception's type and message) is shown, never believed for points. Each check runs
+``runs`` times; runs that fail, or outputs that differ between runs, are reported, and the lower
 result counts.
 """
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
+
+from grader.channel import MessageTooLarge
+from grader.remote import HostGone
 from grader.report import one_line
-from grader.sandbox import Frame, Limits, Outcome
+from grader.sandbox import Limits, Usage
+from hw_checks.host import Host, ProtocolError, StudentError
+from hw_checks.stage import NotAttempted
 
 KILLED = {
-    "time": ("Timeout", "time limit of {seconds:g} s exceeded (an endless loop or a wait, or "
-                        "far slower than the reference)"),
-    "cpu": ("Timeout", "CPU time limit of {cpu_seconds:g} s exceeded (an endless loop, or far "
-                       "slower than the reference)"),
-    "first-frame": ("ImportTimeout", "importing hw_utils took longer than {import_seconds:g} s "
-                                     "(work or waiting at import time?)"),
+    "cpu": ("Timeout", "CPU time limit of {cpu:g} s exceeded (an endless loop, or far slower "
+                       "than the reference)"),
+    "import": ("ImportTimeout", "importing hw_utils took more than {import_cpu:g} s of CPU time "
+                                "(work at import time?)"),
+    "idle": ("Timeout", "waited {idle:g} s without working (a sleep, or a wait for something "
+                        "that never comes)"),
     "processes": ("ProcessLimit", "started more than {processes} processes"),
     "memory": ("MemoryLimit", "used more than {memory_mb} MB of memory (all its processes)"),
     "output": ("OutputLimit", "printed more than {output_mb} MB"),
-    "channel": ("ResultTooLarge", "returned more than {channel_mb} MB of outputs"),
 }
 
 
@@ -33,82 +39,96 @@ class RunVerdict:
     error_type: str = ""
     reason: str = ""
     traceback: str = ""
-    outputs: object = None
+    outputs: Any = None
     has_outputs: bool = False
+    import_failed: bool = False
 
 
-def decode(frame: Frame) -> dict | None:
+def drive(stage, host: Host, inputs: dict) -> RunVerdict | Any:
+    """The stage's outputs from the student's code, or the failed ``RunVerdict``."""
     try:
-        message = json.loads(frame.data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
-    return message if isinstance(message, dict) else None
+        host.imports(list(stage.modules))
+    except Exception as error:  # noqa: BLE001 - reported as the run's failure
+        verdict = failure(error)
+        verdict.import_failed = True
+        verdict.reason = f"while importing hw_utils: {verdict.reason}"
+        return verdict
+    try:
+        return stage.drive(host, inputs)
+    except Exception as error:  # noqa: BLE001 - reported as the run's failure
+        return failure(error)
 
 
-def follows_protocol(messages: list[dict | None]) -> bool:
-    """What grader/child.py sends: ``imported``, then ``outputs`` or ``error``."""
-    if len(messages) > 2 or any(m is None for m in messages):
-        return False
-    if messages and messages[0] != {"event": "imported"}:
-        return False
-    return len(messages) < 2 or messages[1].get("event") in ("outputs", "error")
-
-
-def _text(value, limit: int = 4000) -> str:
-    return value[:limit] if isinstance(value, str) else ""
-
-
-def judge_run(check, frames: list[Frame], outcome: Outcome, expected_for, inputs,
-              limits: Limits, import_seconds: float) -> RunVerdict:
-    """One run's verdict from its frames (and why the sandbox ended, if it was killed);
-    ``expected_for(outputs)`` gives the reference's side."""
-    messages = [decode(frame) for frame in frames]
-    if not follows_protocol(messages):
-        return RunVerdict(False, "Tampering", (
-            f"its result channel carried {len(messages)} frame(s) the grader's entry point never "
-            f"sends: the submission's code wrote to the grader's channel"))
-    final = messages[1] if len(messages) == 2 else None
-    if final is None:
-        if outcome.killed:
-            kind, text = KILLED[outcome.killed]
-            return RunVerdict(False, kind, text.format(
-                seconds=round(limits.seconds, 1), import_seconds=round(import_seconds, 1),
-                cpu_seconds=round(limits.cpu_seconds or 0, 1),
-                processes=limits.processes, memory_mb=limits.memory_bytes >> 20,
-                output_mb=limits.output_bytes >> 20, channel_mb=limits.channel_bytes >> 20))
+def failure(error: Exception) -> RunVerdict:
+    """What an exception raised while driving the student's code means for the run."""
+    if isinstance(error, StudentError):
+        kind = error.type_name or "Error"
+        message = error.message
+        if kind == "MemoryError":
+            message = f"{message or 'out of memory'} (the limit is per process)"
+        return RunVerdict(False, kind, one_line(f"{kind}: {message}" if message else kind, 600),
+                          error.traceback)
+    if isinstance(error, HostGone):
         return RunVerdict(False, "Exit", "the process ended before returning a result "
                                          "(os._exit, a crash, or a signal)")
-    if final["event"] == "error":
-        kind = one_line(_text(final.get("type")) or "Error", 60)
-        message = _text(final.get("message"))
-        if kind == "MemoryError":
-            message = (f"{message or 'out of memory'} (limit: {limits.address_space_bytes >> 20} "
-                       f"MB of address space per process)")
-        return RunVerdict(False, kind, one_line(f"{kind}: {message}" if message else kind, 600),
-                          _text(final.get("traceback"), 6000))
-    outputs = final.get("outputs")
-    expected = expected_for(outputs)
+    if isinstance(error, MessageTooLarge):
+        return RunVerdict(False, "ResultTooLarge", f"returned too much: {error}")
+    if isinstance(error, ProtocolError):
+        return RunVerdict(False, "ProtocolError", one_line(
+            f"the student's side sent what the protocol does not allow: {error}", 600))
+    return RunVerdict(False, "BadOutputs", one_line(  # the student's values broke the driver
+        f"the outputs are not what the check expects ({type(error).__name__}: {error})", 600))
+
+
+def judge(stage, outputs: Any, expected_for: Callable[[Any], Any], inputs: dict) -> RunVerdict:
+    """The verdict on one run's outputs; ``expected_for(outputs)`` gives the reference's side."""
     try:
-        check.verdict(outputs, expected, inputs)
+        stage.verdict(outputs, expected_for(outputs), inputs)
+    except NotAttempted as skipped:
+        return RunVerdict(False, "NotAttempted", str(skipped)[:4000], outputs=outputs,
+                          has_outputs=True)
     except AssertionError as failure:
         return RunVerdict(False, "Wrong", str(failure)[:4000], outputs=outputs, has_outputs=True)
-    except Exception as error:  # the outputs are not of the shape the judge reads
+    except Exception as error:  # noqa: BLE001 - outputs of a shape the judge cannot read
         return RunVerdict(False, "BadOutputs", one_line(
             f"the outputs are not what the check expects ({type(error).__name__}: {error})", 600),
             outputs=outputs, has_outputs=True)
     return RunVerdict(True, outputs=outputs, has_outputs=True)
 
 
+def killed_verdict(usage: Usage, limits: Limits) -> RunVerdict:
+    kind, text = KILLED[usage.killed]
+    reason = text.format(
+        cpu=round(limits.cpu_seconds, 1), import_cpu=round(limits.import_cpu_seconds, 1),
+        idle=round(limits.idle_seconds, 1), processes=limits.processes,
+        memory_mb=limits.memory_bytes >> 20, output_mb=limits.output_bytes >> 20)
+    if usage.killed_importing and kind == "Timeout":
+        kind, reason = "ImportTimeout", f"while importing hw_utils: {reason}"
+    return RunVerdict(False, kind, reason, import_failed=usage.killed_importing)
+
+
+def same(first: Any, second: Any) -> bool:
+    """Deep equality of decoded outputs (arrays compared by value)."""
+    if isinstance(first, np.ndarray) or isinstance(second, np.ndarray):
+        return (isinstance(first, np.ndarray) and isinstance(second, np.ndarray)
+                and first.shape == second.shape and np.array_equal(first, second, equal_nan=True))
+    if isinstance(first, dict) and isinstance(second, dict):
+        return first.keys() == second.keys() and all(same(first[k], second[k]) for k in first)
+    if isinstance(first, list) and isinstance(second, list):
+        return len(first) == len(second) and all(same(a, b) for a, b in zip(first, second))
+    return type(first) is type(second) and first == second
+
+
 def combine(runs: list[RunVerdict]) -> tuple[bool, str, str, str, bool | None]:
     """(passed, error type, reason, traceback, runs agree) from the runs: the lower counts."""
     agree = None
     if len(runs) > 1 and all(run.has_outputs for run in runs):
-        agree = all(run.outputs == runs[0].outputs for run in runs[1:])
+        agree = all(same(run.outputs, runs[0].outputs) for run in runs[1:])
     failed = [(index, run) for index, run in enumerate(runs) if not run.passed]
     if not failed:
         reason = "" if agree in (None, True) else (
-            "passed, but the two runs returned different outputs: the code is not "
-            "reproducible (seed its randomness)")
+            "passed, but the runs returned different outputs: the code is not reproducible "
+            "(seed its randomness)")
         return True, "", reason, "", agree
     index, run = failed[0]
     if len(failed) < len(runs):

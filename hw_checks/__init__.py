@@ -1,30 +1,31 @@
-"""For students and graders: the graded checks (shipped for self-checks, trusted by the grader).
+"""For students and graders: the graded stages (shipped for self-checks, trusted by the grader).
 
-TaskTests: the course's ``task_tests.test_*`` methods for the notebooks, and the graded checks
-(``checks.CHECKS``, declared as data in the part modules; see framework.py)."""
+``TaskTests`` holds the course's ``task_tests.test_*`` methods for the notebooks and
+``test_stage(name)``, which runs a graded stage (``stages.STAGES``; each one's driver and judge
+in ``part1.py`` ... ``bonus.py``, see ``stage.py``) on your ``hw_utils`` with the inputs and the
+reference's answers stored in ``test_gt.json``.
+"""
 from hw_checks.base import GroundTruth, TaskTestsBase, skips_without_ground_truth
 from hw_checks.part1 import Part1Tests
 from hw_checks.part2 import Part2Tests
 
 
 class TaskTests(Part1Tests, Part2Tests, TaskTestsBase):
-    """All stages of the homework. ``TaskTests.from_json('test_gt.json')`` in a notebook.
-
-    Besides the course's ``test_*`` methods, ``test_stage(name)`` runs any graded check (e.g.
-    ``'part3.collate_fn'``) on your ``hw_utils`` with the inputs and the reference's answers
-    stored in the ground truth.
-    """
+    """All stages of the homework. ``TaskTests.from_json('test_gt.json')`` in a notebook."""
 
     @skips_without_ground_truth
     def test_stage(self, name: str) -> None:
-        from hw_checks.checks import CHECKS
+        """Run the graded stage ``name`` (e.g. ``'part3.collate_fn'``) on your code, with the
+        stored inputs, and judge it against the stored answers."""
+        from hw_checks.host import LocalHost
+        from hw_checks.stages import STAGES
 
-        names = [check.name for check in CHECKS]
-        if name not in names:
-            raise KeyError(f"no check {name!r}: the checks are {', '.join(names)}")
-        check = CHECKS[names.index(name)]
+        stages = {stage.name: stage for stage in STAGES}
+        if name not in stages:
+            raise KeyError(f"no stage {name!r}: the stages are {', '.join(stages)}")
         stored = self.gt["checks"][name]
-        check.verdict(check.observe(stored["inputs"]), stored["expected"], stored["inputs"])
+        outputs = stages[name].drive(LocalHost(), stored["inputs"])
+        stages[name].verdict(outputs, stored["expected"], stored["inputs"])
 
 
 __all__ = ["GroundTruth", "TaskTests"]

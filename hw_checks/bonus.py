@@ -16,21 +16,22 @@ that trains your model on ``data`` and returns a *ranker*: an object with either
 ``vectors`` (the pretrained word vectors, gensim ``KeyedVectors``), ``dim``, ``preprocess`` (your
 ``TextPreprocessor`` with the course's settings), ``known_words`` and ``unknown_words`` (the
 validation words with and without a pretrained vector). The texts a ranker gets are preprocessed
-the same way.
+the same way, and come in an order of the grader's choosing: a ranker learns nothing from where
+a candidate stands.
 
 The grader trains it on its own data and compares with what the item extends, on the same data:
 items 1 and 2 with Part 2 (trigram vectors for unknown words, MSE), items 3-5 with Part 3 (the
 DSSM); an item scores when its MRR is higher by ``MIN_GAIN`` at least.
 """
-import random
+import importlib.util
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from hw_checks.framework import Check, fail, submission
-from hw_checks.inputs import sample_rows, train_of, validation_of
-from hw_checks.values import as_array, plain
+from hw_checks.host import Host
+from hw_checks.stage import NotAttempted, Stage, fail
+from hw_checks.values import as_array, expect_list, short
 
 ITEMS = {1: ("trigram vectors trained on cosine similarity instead of MSE", "part2"),
          2: ("a char-biLSTM instead of the bag of trigram vectors", "part2"),
@@ -38,7 +39,6 @@ ITEMS = {1: ("trigram vectors trained on cosine similarity instead of MSE", "par
          4: ("a modified Part 3 model (MLP, normalisation, dropout, biLSTM, ...)", "part3"),
          5: ("early fusion: the two questions' vectors through an MLP", "part3")}
 MIN_GAIN = 0.005  # of MRR
-VALIDATION_SAMPLES, CANDIDATES = 200, 100
 
 
 @dataclass
@@ -53,85 +53,128 @@ class BonusData:
     unknown_words: list[str]
 
 
-def bonus_inputs(data, rng: random.Random, item: int) -> dict:
-    validation = sample_rows(validation_of(data), rng, VALIDATION_SAMPLES, CANDIDATES + 1)
-    return {"item": item, "validation": validation, "train": str(data.train),
-            "vectors": str(data.vectors), "vectors_limit": data.vectors_limit,
-            "train_rows": min(len(train_of(data)), 100_000)}
-
-
-def bonus_data(inputs: dict, preprocess) -> BonusData:
-    from sodata import load_vectors, read_corpus
-
-    vectors = load_vectors(inputs["vectors"], limit=inputs["vectors_limit"])
-    rows = read_corpus(inputs["train"])[:inputs["train_rows"]]
-    words = sorted({word for sample in inputs["validation"] for text in sample
-                    for word in preprocess(text).split()})
-    return BonusData(train_rows=[[preprocess(text) for text in row] for row in rows],
-                     vectors=vectors, dim=vectors.vector_size, preprocess=preprocess,
-                     known_words=[w for w in words if w in vectors],
-                     unknown_words=[w for w in words if w not in vectors])
-
-
-def similarities(ranker, samples: list[list[str]]) -> list[list[float]]:
-    """Each sample's candidates' similarity to its question, by ``ranker``."""
+def similarities(ranker: Any, samples: list[list[str]]) -> list[np.ndarray]:
+    """Each sample's candidates' similarity to its question by ``ranker`` (in this process: the
+    Part 4 notebook). ``samples``: ``[question, candidate, ...]``, preprocessed."""
     if hasattr(ranker, "score"):
-        return [plain(ranker.score(q, candidates)) for q, *candidates in samples]
+        return [np.asarray(ranker.score(q, candidates), dtype=np.float64)
+                for q, *candidates in samples]
     texts = sorted({text for sample in samples for text in sample})
-    vectors = np.asarray(ranker.embed(texts), dtype=np.float64)
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    vectors = normalised_rows(ranker.embed(texts))
     row = {text: i for i, text in enumerate(texts)}
-    return [(vectors[[row[t] for t in candidates]] @ vectors[row[q]]).tolist()
-            for q, *candidates in samples]
+    return [vectors[[row[t] for t in candidates]] @ vectors[row[q]] for q, *candidates in samples]
 
 
-def observe_bonus(inputs: dict) -> dict:
-    import importlib.util
-
-    from hw_utils import recipes
-    from sodata import english_stopwords
-
-    if importlib.util.find_spec("hw_utils.bonus") is None:
-        return {"attempted": False, "why": "there is no hw_utils/bonus.py"}
-    items = getattr(submission("bonus"), "BONUS_ITEMS", {})
-    if inputs["item"] not in items:
-        return {"attempted": False, "why": f"hw_utils/bonus.py's BONUS_ITEMS has no item "
-                                           f"{inputs['item']} (it has {sorted(items)})"}
-    preprocess = submission("text").TextPreprocessor(
-        recipes.PREPROCESSING["characters"], recipes.PREPROCESSING["min_word_length"],
-        english_stopwords())
-    ranker = items[inputs["item"]](bonus_data(inputs, preprocess))
-    samples = [[preprocess(text) for text in sample] for sample in inputs["validation"]]
-    return {"attempted": True, "similarities": similarities(ranker, samples)}
+def normalised_rows(vectors: Any) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float64)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
-def mrr(similarities_per_sample: list, what: str) -> float:
+def mrr(scores_per_sample: list, what: str) -> float:
+    """The mean of 1 / the duplicate's rank; each sample's scores: the duplicate's first."""
     ranks = []
-    for scores in similarities_per_sample:
+    for scores in scores_per_sample:
         scores = as_array(scores, what)
         ranks.append(1 + int(np.sum(scores[1:] > scores[0])))
     return float(np.mean(1.0 / np.asarray(ranks)))
 
 
+# --- on the student's side ---------------------------------------------------------------------
+def attempted(item: int) -> str:
+    """Why ``item`` is not attempted, or ``""`` when ``hw_utils/bonus.py`` has it."""
+    if importlib.util.find_spec("hw_utils.bonus") is None:
+        return "there is no hw_utils/bonus.py"
+    items = getattr(importlib.import_module("hw_utils.bonus"), "BONUS_ITEMS", {})
+    if item not in items:
+        return f"hw_utils/bonus.py's BONUS_ITEMS has no item {item} (it has {sorted(items)})"
+    return ""
+
+
+def fit(item: int, train_path: str, train_rows: int, vectors_path: str, limit: int | None,
+        words: list[str], settings: dict) -> Any:
+    """The student's ``BONUS_ITEMS[item]`` trained on the grader's data: its ranker."""
+    from sodata import load_vectors, read_corpus
+
+    preprocess = importlib.import_module("hw_utils.text").TextPreprocessor(
+        list(settings["characters"]), settings["min_word_length"], set(settings["stopwords"]))
+    vectors = load_vectors(vectors_path, limit=limit)
+    rows = read_corpus(train_path)[:train_rows]
+    data = BonusData(train_rows=[[preprocess(text) for text in row] for row in rows],
+                     vectors=vectors, dim=vectors.vector_size, preprocess=preprocess,
+                     known_words=[w for w in words if w in vectors],
+                     unknown_words=[w for w in words if w not in vectors])
+    return importlib.import_module("hw_utils.bonus").BONUS_ITEMS[item](data)
+
+
+def kind_of(ranker: Any) -> str:
+    return "score" if hasattr(ranker, "score") else "embed" if hasattr(ranker, "embed") else ""
+
+
+# --- the stage ---------------------------------------------------------------------------------
+def drive_bonus(host: Host, inputs: dict) -> dict:
+    """Train the item; the driver asks the ranker about texts in the grader's order."""
+    why = host.call(host.glue("bonus.attempted"), inputs["item"])
+    if why:
+        return {"attempted": False, "why": why}
+    ranker = host.call(host.glue("bonus.fit"), inputs["item"], inputs["train"],
+                       inputs["train_rows"], inputs["vectors"], inputs["vectors_limit"],
+                       inputs["words"], inputs["settings"])
+    kind = host.call(host.glue("bonus.kind_of"), ranker)
+    if kind == "embed":
+        return {"attempted": True, "kind": kind,
+                "vectors": host.call(ranker.attr("embed"), inputs["texts"])}
+    if kind == "score":
+        return {"attempted": True, "kind": kind,
+                "scores": host.map(ranker.attr("score"), inputs["questions"])}
+    return {"attempted": True, "kind": "", "why": "the ranker has neither embed nor score"}
+
+
+def scores_of(outputs: dict, inputs: dict) -> list[np.ndarray]:
+    """Each validation sample's scores, the duplicate's first, from the ranker's answers about
+    texts the grader ordered (``secret_samples``: each sample as rows of ``texts``; for
+    ``score``, the order each sample's candidates were asked in)."""
+    if outputs["kind"] == "embed":
+        vectors = as_array(outputs["vectors"], "ranker.embed(texts)")
+        if vectors.ndim != 2 or len(vectors) != len(inputs["texts"]):
+            fail(f"ranker.embed(texts): expected one row per text ({len(inputs['texts'])}), got "
+                 f"an array of shape {vectors.shape}")
+        vectors = normalised_rows(vectors)
+        return [vectors[rows[1:]] @ vectors[rows[0]] for rows in inputs["secret_samples"]]
+    answers = expect_list(outputs["scores"], len(inputs["questions"]), "ranker.score per sample")
+    scores = []
+    for answer, order, (question, candidates) in zip(answers, inputs["secret_orders"],
+                                                     inputs["questions"]):
+        answer = as_array(answer, f"ranker.score({question!r}, candidates)")
+        if answer.shape != (len(candidates),):
+            fail(f"ranker.score(question, candidates): expected {len(candidates)} scores, got "
+                 f"shape {answer.shape}")
+        scores.append(answer[np.argsort(order)])  # back to: duplicate first
+    return scores
+
+
 def judge_bonus(outputs: dict, expected: dict, inputs: dict) -> None:
     item = inputs["item"]
-    if not outputs.get("attempted"):
-        fail(f"bonus item {item} ({ITEMS[item][0]}): not attempted: {outputs.get('why')}")
-    got = mrr(outputs["similarities"], f"bonus item {item}'s similarities")
-    base = mrr(expected["similarities"], "the baseline's similarities")
+    if isinstance(outputs, dict) and outputs.get("attempted") is False:
+        raise NotAttempted(f"bonus item {item} ({ITEMS[item][0]}): not attempted: "
+                           f"{short(outputs.get('why'))}")
+    if not isinstance(outputs, dict) or not outputs.get("attempted"):
+        fail(f"bonus item {item}: expected the ranker's answers, got {short(outputs)}")
+    if outputs.get("kind") not in ("embed", "score"):
+        fail(f"bonus item {item}: the ranker has neither embed(texts) nor score(question, "
+             f"candidates)")
+    got = mrr(scores_of(outputs, inputs), f"bonus item {item}'s scores")
+    base = expected["mrr"]
     if not got >= base + MIN_GAIN:
         fail(f"bonus item {item} ({ITEMS[item][0]}): expected an MRR above {base:.4f} (what it "
              f"extends, {ITEMS[item][1]}) by {MIN_GAIN} at least, got {got:.4f} on "
-             f"{len(inputs['validation'])} validation samples of {CANDIDATES} candidates")
+             f"{len(inputs['secret_samples'])} validation samples")
 
 
-def bonus_check(item: int) -> Check:
-    return Check(f"bonus.item{item}", "bonus", 1.0,
+def bonus_stage(item: int) -> Stage:
+    return Stage(f"bonus.item{item}", "bonus", 1.0,
                  f"bonus item {item}: {ITEMS[item][0]}, with a quality gain over "
                  f"{'the MSE trigram model' if ITEMS[item][1] == 'part2' else 'Part 3'}.",
-                 lambda data, rng: bonus_inputs(data, rng, item), observe_bonus, judge_bonus,
-                 expect="instructor.pipeline:bonus_baseline", reference_seconds=60.0,
-                 wants_expected=lambda outputs: bool(outputs.get("attempted")))
+                 ("hw_utils.text",), drive_bonus, judge_bonus, max_output_mb=64)
 
 
-CHECKS = [bonus_check(item) for item in ITEMS]
+STAGES = [bonus_stage(item) for item in ITEMS]

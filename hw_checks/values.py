@@ -1,23 +1,19 @@
-"""Plain values in and out of checks: what ``observe`` returns and what ``judge`` compares.
-
-``observe`` turns whatever the student's code returned (a tensor, an array, a list, a NumPy
-scalar) into JSON-able values with ``plain``; ``judge`` compares them with the helpers below,
-which raise ``CheckFailure`` with the expected and the actual value in full.
-"""
+"""Reading what came back, strictly, for the judges: each helper raises ``CheckFailure`` saying
+what was expected and what came (short: a long value is cut, never dumped whole)."""
 import math
 from typing import Any
 
 import numpy as np
 
-from hw_checks.framework import CheckFailure
+from hw_checks.stage import CheckFailure
+
+SHOWN_VALUES = 8  # numbers shown around a mismatch
 
 
 def plain(value: Any) -> Any:
-    """Tensors and arrays -> nested lists; NumPy scalars -> Python numbers; containers kept.
-
-    A value that is none of these comes back as ``{"unexpected": "<type>: <repr>"}``, so the
-    judge can say what came instead of crashing on it.
-    """
+    """A student's value as data: tensors and arrays -> nested lists, NumPy scalars -> numbers,
+    tuples -> lists, dict keys -> strings (what the grader receives); anything else is described
+    as ``{"unexpected": "<type>: <repr>"}`` so a judge can say what came instead."""
     if hasattr(value, "detach"):  # a torch tensor
         value = value.detach().cpu().numpy()
     if isinstance(value, np.ndarray):
@@ -33,71 +29,102 @@ def plain(value: Any) -> Any:
     return {"unexpected": f"{type(value).__name__}: {value!r}"[:300]}
 
 
+def short(value: Any, limit: int = 300) -> str:
+    """``repr(value)``, cut to ``limit`` characters."""
+    if isinstance(value, np.ndarray):
+        text = f"array of shape {value.shape}: {np.array2string(value.ravel()[:SHOWN_VALUES])}"
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text):,} characters)"
+
+
+def expect_list(value: Any, length: int, what: str) -> list:
+    """``value`` as a list (or 1-D array) of exactly ``length`` items."""
+    if isinstance(value, np.ndarray) and value.ndim >= 1:
+        value = list(value)
+    if not isinstance(value, list):
+        raise CheckFailure(f"{what}: expected a list of {length}, got {short(value)}")
+    if len(value) != length:
+        raise CheckFailure(f"{what}: expected {length} items, got {len(value)}: {short(value)}")
+    return value
+
+
+def expect_dict(value: Any, keys: list[str], what: str) -> dict:
+    """``value`` as a dict with exactly ``keys``."""
+    if not isinstance(value, dict) or sorted(value) != sorted(keys):
+        got = sorted(value) if isinstance(value, dict) else short(value)
+        raise CheckFailure(f"{what}: expected a dict with keys {keys}, got {got}")
+    return value
+
+
 def as_array(value: Any, what: str) -> np.ndarray:
-    """``value`` (plain) as a float64 array; ``CheckFailure`` when it is not numbers."""
+    """``value`` as a float64 array of finite numbers."""
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise CheckFailure(f"{what}: expected numbers (an array or a tensor), got "
-                           f"{_short(value)}") from None
+                           f"{short(value)}") from None
+    if not np.all(np.isfinite(array)):
+        raise CheckFailure(f"{what}: expected finite numbers, got NaN or infinity "
+                           f"({short(array)})")
     return array
 
 
 def as_int_list(value: Any, what: str) -> list[int]:
-    """``value`` (plain) as a flat list of ints; ``CheckFailure`` when it is not one."""
+    """``value`` as a flat list of ints (a list or 1-D tensor; empty is fine)."""
+    if isinstance(value, (list, np.ndarray)) and len(value) == 0:
+        return []
     array = as_array(value, what)
     if array.ndim != 1 or not np.all(array == np.round(array)):
         raise CheckFailure(f"{what}: expected a flat list (or 1-D tensor) of integers, got "
-                           f"{_short(value)}")
+                           f"{short(value)}")
     return [int(x) for x in array]
 
 
+def assert_number(actual: Any, what: str) -> float:
+    """``actual`` as a finite float (a 0-d or one-element array counts as a number)."""
+    if isinstance(actual, np.ndarray) and actual.size == 1:
+        actual = actual.item()
+    if isinstance(actual, bool) or not isinstance(actual, (int, float)) or not math.isfinite(
+            actual):
+        raise CheckFailure(f"{what}: expected a finite number, got {short(actual)}")
+    return float(actual)
+
+
+def assert_int(actual: Any, what: str) -> int:
+    """``actual`` as an int (not a bool; a whole float is not an int either)."""
+    if isinstance(actual, np.ndarray) and actual.size == 1 and actual.dtype.kind in "iu":
+        actual = int(actual.item())
+    if isinstance(actual, bool) or not isinstance(actual, int):
+        raise CheckFailure(f"{what}: expected an integer, got {short(actual)}")
+    return actual
+
+
 def assert_vector(actual: Any, expected: Any, what: str, rtol: float = 1e-4,
-                  atol: float = 1e-6) -> None:
-    """``actual`` has ``expected``'s shape and values within the tolerances."""
+                  atol: float = 1e-6, hint: str = "") -> None:
+    """``actual`` has ``expected``'s shape and values within the tolerances; on a mismatch the
+    message shows the first differing values (and ``hint``, when given)."""
     expected = np.asarray(expected, dtype=np.float64)
     actual = as_array(actual, what)
     if actual.shape != expected.shape:
         raise CheckFailure(f"{what}: expected shape {expected.shape}, got {actual.shape}")
     close = np.isclose(actual, expected, rtol=rtol, atol=atol)
-    if not close.all():
-        first = int(np.flatnonzero(~close.ravel())[0])
-        raise CheckFailure(
-            f"{what}: {int((~close).sum())} of {expected.size} values differ (rtol={rtol}, "
-            f"atol={atol}); at index {first} expected {float(expected.ravel()[first])!r}, got "
-            f"{float(actual.ravel()[first])!r}.\nexpected: {np.round(expected, 6).tolist()}\n"
-            f"got:      {np.round(actual, 6).tolist()}")
+    if close.all():
+        return
+    first = int(np.flatnonzero(~close.ravel())[0])
+    window = slice(max(0, first - 2), first + SHOWN_VALUES - 2)
+    raise CheckFailure(
+        f"{what}: {int((~close).sum())} of {expected.size} values differ (rtol={rtol}, "
+        f"atol={atol}); from index {window.start}: expected "
+        f"{np.round(expected.ravel()[window], 6).tolist()}, got "
+        f"{np.round(actual.ravel()[window], 6).tolist()}" + (f".\nHint: {hint}" if hint else ""))
 
 
-def assert_number(actual: Any, what: str) -> float:
-    """``actual`` as a finite float; ``CheckFailure`` otherwise."""
-    if isinstance(actual, bool) or not isinstance(actual, (int, float)) or not math.isfinite(
-            actual):
-        raise CheckFailure(f"{what}: expected a finite number, got {_short(actual)}")
-    return float(actual)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 2000 else text[:2000] + f"... ({len(text)} characters)"
-
-
-def packed_rows(rows: Any) -> dict:
-    """A matrix of vectors as float16 bytes in base64: a tenth of its size as JSON numbers."""
-    import base64
-
-    array = np.asarray(plain(rows) if hasattr(rows, "detach") else rows, dtype=np.float16)
-    return {"float16_base64": base64.b64encode(array.tobytes()).decode("ascii"),
-            "shape": list(array.shape)}
-
-
-def unpacked_rows(packed: Any, what: str) -> np.ndarray:
-    """``packed_rows``' matrix back as float32; ``CheckFailure`` when it is not one."""
-    import base64
-
-    try:
-        array = np.frombuffer(base64.b64decode(packed["float16_base64"]), dtype=np.float16)
-        return array.reshape(packed["shape"]).astype(np.float32)
-    except (KeyError, TypeError, ValueError) as error:
-        raise CheckFailure(f"{what}: expected packed vectors, got {_short(packed)} "
-                           f"({error})") from None
+def scale_between(actual: Any, expected: Any) -> float | None:
+    """The factor ``c`` with ``actual == c * expected`` (within 1e-4), if there is one."""
+    actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected,
+                                                                        dtype=np.float64)
+    if actual.shape != expected.shape or not np.any(expected) or not np.all(np.isfinite(actual)):
+        return None
+    factor = float(actual @ expected / (expected @ expected))
+    return factor if np.allclose(actual, factor * expected, rtol=1e-4, atol=1e-7) else None

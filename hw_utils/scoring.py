@@ -6,7 +6,6 @@ and the negatives) are ranked by the cosine similarity of their embedding to the
 Hits@K of the sample is 1 when ``h < K``, else 0; Hits@K of a data set is the mean over its
 samples.
 
-``hw_utils.ranking`` computes the same numbers much faster, for the long comparisons.
 """
 from collections.abc import Sequence
 from typing import Callable

@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader
 
 from hw_utils import recipes, set_seed
 from hw_utils.progress import BatchProgress
-from hw_utils.ranking import as_dict, embed_texts
+from instructor.ranking import as_dict, embed_texts
 from hw_utils.dssm import (DssmLikeModel, NTExentLoss, QuestionDuplicatesDataset, Trainer as
                            DssmTrainer, collate_fn as pairs_collate_fn)
 from hw_utils.text import TextPreprocessor, TextTokenizer
@@ -187,27 +187,14 @@ class MeanVectorRanker:
         return embed_texts(self.vectors, texts, self.dim, normalize=True)
 
 
-def baseline_ranker(part: str, inputs: dict) -> MeanVectorRanker:
-    """What a bonus item extends, trained by the reference on the bonus check's ``inputs``:
-    ``part2`` (word2vec + trigram vectors for unknown words) or ``part3`` (the DSSM)."""
-    from sodata import load_vectors, read_corpus
-
-    vectors = load_vectors(inputs["vectors"], limit=inputs["vectors_limit"])
+def baseline_ranker(part: str, words: Sequence[str], train_rows: Sequence[Sequence[str]],
+                    vectors: Any) -> MeanVectorRanker:
+    """What a bonus item extends, trained by the reference: ``part2`` (word2vec + trigram
+    vectors for the unknown ones of ``words``) or ``part3`` (the DSSM on the raw ``train_rows``)."""
     if part == "part2":
-        texts = [text for row in preprocess_rows(inputs["validation"]) for text in row]
-        known, unknown = split_vocabulary(texts, vectors)
+        known, unknown = split_vocabulary(words, vectors)
         tokenizer, model, _ = train_trigram_model(known, vectors)
         return MeanVectorRanker(with_oov_vectors(known, unknown, vectors, model, tokenizer),
                                 vectors.vector_size)
-    rows = preprocess_rows(read_corpus(inputs["train"])[:inputs["train_rows"]])
-    tokenizer, model, _, seen = train_dssm(rows)
+    tokenizer, model, _, seen = train_dssm(preprocess_rows(train_rows))
     return MeanVectorRanker(dssm_word_vectors(model, tokenizer, seen), recipes.PART3_DIM)
-
-
-def bonus_baseline(inputs: dict) -> dict:
-    """The expected side of a bonus check (hw_checks/bonus.py): the similarities of what
-    the item extends, trained by the reference on the check's data."""
-    from hw_checks.bonus import ITEMS, similarities
-
-    ranker = baseline_ranker(ITEMS[inputs["item"]][1], inputs)
-    return {"similarities": similarities(ranker, preprocess_rows(inputs["validation"]))}

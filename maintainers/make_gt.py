@@ -5,32 +5,40 @@ plus real when it is downloaded). The file holds:
 
 - ``text_preprocessor``: the course's example's answer (the course's own key);
 - ``checks``: for every graded check of a stage (not the bonus, not the quality bars), the
-  inputs it drew from the ``tiny`` stand-in and the reference's answers, for
-  ``task_tests.test_stage(name)``;
-- ``datasets.<name>``: ``embedder`` (the course's text), ``scorer`` (raw-text Hits@K on the
-  validation samples the notebooks rank: ``recipes.scored_samples``), ``reference_hits_at_500``
-  (the reference's Hits@500 on those samples for each quality bar: raw and preprocessed text,
-  Part 2, Part 3, trained as the notebooks train them; on a stand-in the notebooks' bar sits where
-  the reference lands), ``validation_corpus`` and ``made_on`` (the sha256 of the files) per data
-  set. ``real`` keeps the course's published figures where the real data is absent here.
+  inputs it drew from the ``tiny`` stand-in and the reference's answers, prepared as the grader
+  prepares them (``grader.prepare``), for ``task_tests.test_stage(name)``;
+- ``trigram_tokenizer``: the course's ``test_trigram_tokenizer`` words and the reference's
+  trigrams of them;
+- ``datasets.<name>``: ``embedder`` (the course's text) and ``embedder_known_words`` (its words
+  the vectors know, for the hints), ``scorer`` (raw-text Hits@K on the validation samples the
+  notebooks rank: ``recipes.scored_samples``), ``reference_hits_at_500`` (the reference's
+  Hits@500 on those samples for each quality bar: raw and preprocessed text, Part 2, Part 3,
+  trained as the notebooks train them; on a stand-in the notebooks' bar sits where the reference
+  lands), ``validation_corpus`` and ``made_on`` (the sha256 of the files) per data set.
+  ``real`` keeps the course's published figures where the real data is absent here.
 
 The file is written atomically; sections of data sets not regenerated are kept.
 """
 import argparse
 import json
-import random
 import sys
 from pathlib import Path
 
+import numpy as np
+
+from grader.prepare import prepare
+from grader.stages.registry import CHECKS
+from hw_checks.part1 import EMBEDDER_TEXT, PREPROCESSOR_EXAMPLE
+from hw_checks.part2 import COURSE_WORD
 from hw_utils import recipes, set_seed
 from hw_utils.embedding import Embedder
-from hw_utils.ranking import FastScorer
 from hw_utils.text import TextPreprocessor
+from hw_utils.trigram import TrigramTokenizer
+from instructor.ranking import FastScorer
 from sodata import Dataset, get_dataset, load_vectors, read_corpus
-from sodata.assets import sha256sum
-from sodata.datasets import REPO_ROOT, real_data_present
-from hw_checks.checks import CHECKS
-from hw_checks.part1 import EMBEDDER_TEXT, PREPROCESSOR_EXAMPLE
+from sodata.datasets import real_data_present
+from sodata.hashing import sha256sum
+from sodata.paths import REPO_ROOT
 
 DEFAULT_OUT = REPO_ROOT / "test_gt.json"
 # The course's ground truth for the real data (its test_gt.json and assignment): GoogleNews
@@ -80,6 +88,7 @@ def data_section(dataset: Dataset) -> dict:
     samples = validation[:recipes.scored_samples(dataset.name)]
     return {
         "embedder": [float(x) for x in Embedder(vectors, recipes.DIM)(EMBEDDER_TEXT)],
+        "embedder_known_words": sorted({w for w in EMBEDDER_TEXT.split() if w in vectors}),
         "scorer": {str(k): v for k, v in FastScorer(recipes.KS, vectors, recipes.DIM)(
             samples).items()},
         "reference_hits_at_500": reference_hits_at_500(dataset, validation, vectors),
@@ -90,18 +99,39 @@ def data_section(dataset: Dataset) -> dict:
     }
 
 
+def jsonable(value):
+    """``value`` with arrays as lists: what JSON holds."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [jsonable(item) for item in value]
+    return value
+
+
 def stored_checks() -> dict:
-    """Each graded check's inputs on the tiny stand-in and the reference's answers."""
+    """Each graded check's inputs on the tiny stand-in and the reference's answers, prepared as
+    the grader prepares them."""
     data = get_dataset("tiny")
     stored = {}
     for check in CHECKS:
         if check.part == "bonus" or check.scale != data.name:  # the bonus and the quality bars
             continue
         set_seed(CHECKS_SEED)
-        inputs = json.loads(json.dumps(check.make_inputs(data, random.Random(CHECKS_SEED))))
-        stored[check.name] = {"inputs": inputs,
-                              "expected": json.loads(json.dumps(check.expected(inputs)))}
+        prepared = prepare(check, data, CHECKS_SEED)
+        stored[check.name] = {"inputs": jsonable(prepared["inputs"]),
+                              "expected": jsonable(prepared["expected"])}
     return stored
+
+
+def trigram_tokenizer_answers() -> dict:
+    """The course's ``test_trigram_tokenizer``: its words, and the reference's trigrams."""
+    words = [COURSE_WORD, "where", "go", "c", "python", "pythonic"]
+    queries = [*words, "pythonista", "zzz"]
+    asked = list(dict.fromkeys(words + queries))
+    return {"words": words, "queries": queries, "asked": asked,
+            "expected": {"trigrams": [TrigramTokenizer._get_trigrams(w) for w in asked]}}
 
 
 def layout(content: dict) -> str:
@@ -112,6 +142,7 @@ def layout(content: dict) -> str:
 
     sections = {name: block(section, "   ") for name, section in content["datasets"].items()}
     return ("{\n" + f' "text_preprocessor": {json.dumps(content["text_preprocessor"])},\n'
+            + f' "trigram_tokenizer": {json.dumps(content["trigram_tokenizer"])},\n'
             + f' "checks": {block(content["checks"], "  ")},\n'
             + ' "datasets": {\n' + ",\n".join(f'  {json.dumps(name)}: {text}'
                                               for name, text in sections.items())
@@ -130,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     sections.setdefault("real", REAL_SECTION)
     example = dict(PREPROCESSOR_EXAMPLE)
     text = example.pop("text")
-    content = {"text_preprocessor": TextPreprocessor(**example)(text), "checks": stored_checks(),
+    content = {"text_preprocessor": TextPreprocessor(**example)(text),
+               "trigram_tokenizer": trigram_tokenizer_answers(), "checks": stored_checks(),
                "datasets": sections}
     for name in names:
         dataset = get_dataset(name)

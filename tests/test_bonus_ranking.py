@@ -5,7 +5,7 @@ import torch
 
 from hw_utils.dssm import DssmLikeModel
 from hw_utils.embedding import Embedder
-from hw_utils.ranking import FastScorer
+from instructor.ranking import FastScorer
 from hw_utils.scoring import Scorer
 from hw_utils.text import TextTokenizer
 from instructor.bonus.ranking import (ModelEmbedder, evaluate, model_hard_negatives,

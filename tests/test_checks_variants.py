@@ -2,12 +2,11 @@
 
 Each variant below is the reference with one stage rewritten: a *convention* the course leaves
 open (it must still pass every check) or a *mistake* (it must fail its own stage's check and
-no other). A child process runs the checks' ``observe`` on each variant (the submission's side);
-this process computes the expected side with the reference and judges, as the grader does.
-The sandbox and the grader's plumbing are tested in tests/test_grader*.py.
+no other). This process prepares every check as the grader does (``grader.prepare``: inputs and
+the reference's expected side); a child process, with the variant's ``hw_utils``, runs the
+stages' drivers (``LocalHost``, the student's side in-process); this process judges. The sandbox
+and the grader's plumbing are tested in tests/test_grader*.py.
 """
-import json
-import random
 import shutil
 import subprocess
 import sys
@@ -15,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from grader.prepare import prepare
+from grader.stages.registry import CHECKS
+from hw_checks.host import decode, pack, unpack_frame
+from hw_checks.stage import CheckFailure
 from sodata import get_dataset
-from hw_checks.checks import CHECKS
-from hw_checks.framework import CheckFailure
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = 3
@@ -41,6 +42,9 @@ CONVENTIONS = {
                         ".cumsum(0)\n    indices",
                         "offsets = torch.tensor([0] + [len(ids) for ids in trigrams]).cumsum(0)"
                         "\n    indices")], None),
+    "word indices from 1 (0 left for padding)": (
+        "text.py", "{word: index for index, word in enumerate(vocab)}",
+        "{word: index + 1 for index, word in enumerate(vocab)}"),
     "vocabulary indices sorted": (
         "text.py", "enumerate(vocab)}", "enumerate(sorted(vocab))}"),
     "Part 3 offsets as a list of ends": (
@@ -48,6 +52,10 @@ CONVENTIONS = {
                    ".cumsum(0)\n    return ids, offsets",
         "    return ids, [int(x) for x in torch.tensor([len(q) for q in questions]).cumsum(0)]"),
     "a DSSM of sums": ("dssm.py", 'mode="mean"', 'mode="sum"'),
+    "a DSSM with a padding row for empty questions": (
+        "dssm.py", 'nn.EmbeddingBag(num_embeddings, embedding_dim, mode="mean")',
+        'nn.EmbeddingBag(num_embeddings + 1, embedding_dim, mode="mean", '
+        'padding_idx=num_embeddings)'),
     "NT-Xent summed over the batch": (
         "dssm.py", "return 0.5 * F.cross_entropy(scores, targets) + 0.5 * F.cross_entropy("
                    "scores.T, targets)",
@@ -86,9 +94,8 @@ MISTAKES = {
                       "    indices",
         "offsets = torch.tensor([len(ids) for ids in trigrams]).cumsum(0)\n    indices",
         "part2.inference"),
-    "indices from 1": ("text.py", "{word: index for index, word in enumerate(vocab)}",
-                       "{word: index + 1 for index, word in enumerate(vocab)}",
-                       "part3.text_tokenizer"),
+    "two words share an index": ("text.py", "{word: index for index, word in enumerate(vocab)}",
+                                 "{word: len(word) for word in vocab}", "part3.text_tokenizer"),
     "pairs swapped": ("dssm.py", "self.pairs = [(tokenizer(question), tokenizer(duplicate))",
                       "self.pairs = [(tokenizer(duplicate), tokenizer(question))", "part3.dataset"),
     "empty questions lose their offset": (
@@ -110,24 +117,25 @@ MISTAKES = {
 MAIN_CHECKS = [check for check in CHECKS if check.part != "bonus" and not check.quality_bar]
 
 CHILD = r"""
-import importlib, json, sys
-jobs = json.load(open(sys.argv[1]))
+import sys
+from hw_checks.host import LocalHost, decode, pack, unpack_frame
+from grader.stages.registry import CHECKS
+inputs = decode(*unpack_frame(open(sys.argv[1], "rb").read()), student_side=False)
+checks = {check.name: check for check in CHECKS}
 results = []
-for job in jobs:
-    sys.path.insert(0, job["root"])
-    for name in [m for m in sys.modules if m == "hw_utils" or m.startswith("hw_utils.")]:
-        del sys.modules[name]
-    from hw_checks.checks import CHECKS
-    checks = {check.name: check for check in CHECKS}
+for root in sys.argv[2:]:
+    sys.path.insert(0, root)
+    for module in [m for m in sys.modules if m == "hw_utils" or m.startswith("hw_utils.")]:
+        del sys.modules[module]
     outputs = {}
-    for name in job["checks"]:
+    for name, given in inputs.items():
         try:
-            outputs[name] = {"ok": checks[name].observe(job["inputs"][name])}
+            outputs[name] = {"ok": checks[name].stage.drive(LocalHost(), given)}
         except BaseException as error:
             outputs[name] = {"error": f"{type(error).__name__}: {error}"}
     results.append(outputs)
-    sys.path.remove(job["root"])
-json.dump(results, open(sys.argv[1] + ".out", "w"))
+    sys.path.remove(root)
+open(sys.argv[1] + ".out", "wb").write(pack(results))
 """
 
 
@@ -135,15 +143,12 @@ json.dump(results, open(sys.argv[1] + ".out", "w"))
 def graded():
     """``graded(variants) -> [{check: None | failure message}]``: run the checks on variants."""
     data = get_dataset("tiny")
-    inputs = {check.name: json.loads(json.dumps(check.make_inputs(data, random.Random(SEED))))
-              for check in MAIN_CHECKS}
-    expected = {check.name: json.loads(json.dumps(check.expected(inputs[check.name])))
-                for check in MAIN_CHECKS}
+    prepared = {check.name: prepare(check, data, SEED) for check in MAIN_CHECKS}
 
     def grade(variants: dict, tmp: Path) -> dict:
-        jobs = []
+        roots = []
         for name, (file, old, new, *_) in variants.items():  # old: a string or a list of pairs
-            root = tmp / f"v{len(jobs)}"
+            root = tmp / f"v{len(roots)}"
             shutil.copytree(REPO / "hw_utils", root / "hw_utils",
                             ignore=shutil.ignore_patterns("__pycache__"))
             source = (root / "hw_utils" / file).read_text()
@@ -151,27 +156,28 @@ def graded():
                 assert source.count(before) == 1, f"{name}: {before!r} is not once in {file}"
                 source = source.replace(before, after)
             (root / "hw_utils" / file).write_text(source)
-            jobs.append({"root": str(root), "inputs": inputs,
-                         "checks": [c.name for c in MAIN_CHECKS]})
-        (tmp / "jobs.json").write_text(json.dumps(jobs))
-        subprocess.run([sys.executable, "-c", CHILD, str(tmp / "jobs.json")], cwd=REPO,
-                       check=True, capture_output=True)
-        results = json.loads((tmp / "jobs.json.out").read_text())
-        verdicts = {}
-        for name, outputs in zip(variants, results):
-            verdicts[name] = {}
-            for check in MAIN_CHECKS:
-                got = outputs[check.name]
-                try:
-                    if "error" in got:
-                        raise CheckFailure(got["error"])
-                    check.verdict(got["ok"], expected[check.name], inputs[check.name])
-                    verdicts[name][check.name] = None
-                except CheckFailure as failure:
-                    verdicts[name][check.name] = str(failure)
-        return verdicts
+            roots.append(str(root))
+        job = tmp / "inputs.bin"
+        job.write_bytes(pack({name: p["inputs"] for name, p in prepared.items()}))
+        subprocess.run([sys.executable, "-c", CHILD, str(job), *roots], cwd=REPO, check=True,
+                       capture_output=True)
+        results = decode(*unpack_frame((tmp / "inputs.bin.out").read_bytes()),
+                         student_side=False)
+        return {name: {check.name: verdict(check, outputs[check.name], prepared[check.name])
+                       for check in MAIN_CHECKS}
+                for name, outputs in zip(variants, results)}
 
     return grade
+
+
+def verdict(check, got: dict, prepared: dict) -> str | None:
+    try:
+        if "error" in got:
+            raise CheckFailure(got["error"])
+        check.stage.verdict(got["ok"], prepared["expected"], prepared["inputs"])
+    except CheckFailure as failure:
+        return str(failure)
+    return None
 
 
 @pytest.mark.slow

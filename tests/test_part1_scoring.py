@@ -1,5 +1,5 @@
 """Part 1 ranking: the course's ``Scorer`` (hw_utils.scoring) and the given ``FastScorer``
-(hw_utils.ranking), which must give exactly the same numbers."""
+(instructor.ranking), which must give exactly the same numbers."""
 import math
 
 import numpy as np
@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hw_utils import ranking
+from instructor import ranking
 from hw_utils.embedding import Embedder
-from hw_utils.ranking import FastScorer, hard_negative_counts, hits_at_k, rank_metrics
+from instructor.ranking import FastScorer, hard_negative_counts, hits_at_k, rank_metrics
 from hw_utils.scoring import Scorer
 
 DIM = 3

@@ -5,7 +5,7 @@ import pytest
 
 from hw_utils import recipes
 from hw_utils.embedding import Embedder
-from hw_utils.ranking import FastScorer
+from instructor.ranking import FastScorer
 from hw_utils.scoring import Scorer
 from sodata import get_dataset, load_vectors, read_corpus
 from instructor.pipeline import preprocess_rows, split_vocabulary, train_trigram_model, with_oov_vectors

@@ -7,7 +7,7 @@ import torch
 from hw_utils import recipes
 from hw_utils.dssm import get_ids_and_offsets
 from hw_utils.embedding import Embedder
-from hw_utils.ranking import FastScorer
+from instructor.ranking import FastScorer
 from hw_utils.scoring import Scorer
 from sodata import get_dataset, load_vectors, read_corpus
 from instructor.pipeline import dssm_word_vectors, preprocess_rows, train_dssm

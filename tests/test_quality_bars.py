@@ -1,14 +1,17 @@
-"""The course's quality bars as the grader applies them (``hw_checks/quality.py``): the
+"""The course's quality bars as the grader applies them (``grader/stages/quality.py``): the
 course's Hits@500, or the reference's less ``QUALITY_TOLERANCE`` where the data set puts the
-reference itself below the bar; every validation sample ranked, each distinct text once."""
+reference itself below the bar; every validation sample ranked, each distinct text once; the
+student's side gets the texts shuffled and unlabelled."""
 import random
 
 import pytest
 
+from grader.stages import quality
+from grader.stages.data import validation_of
+from hw_checks.host import LocalHost
+from hw_checks.stage import CheckFailure
 from hw_utils import recipes
 from sodata import get_dataset
-from hw_checks import quality
-from hw_checks.framework import CheckFailure
 
 
 @pytest.mark.parametrize("hits, reference, passes", [
@@ -31,20 +34,23 @@ def test_message_says_when_the_bar_follows_the_reference():
         quality.judge_bar("part2", 0.80, 0.88, "Part 2")
 
 
-def test_inputs_hold_every_sample_once_per_distinct_text():
+def test_inputs_hold_every_sample_once_per_distinct_text_shuffled():
     data = get_dataset("tiny")
     inputs = quality.quality_inputs(data, random.Random(0))
-    from hw_checks.inputs import validation_of
-
     rows = validation_of(data)
-    assert len(inputs["rows"]) == len(rows)
+    assert len(inputs["secret_rows"]) == len(rows)
     assert quality.samples_of(inputs, inputs["texts"]) == [list(row) for row in rows]
     assert len(inputs["texts"]) == len(set(inputs["texts"])) < sum(map(len, rows))
+    questions = {row[0] for row in rows}
+    first = inputs["texts"][:len(questions)]
+    assert set(first) != questions  # not the questions first: the order says nothing
+    assert not {"validation", "test"} & set(inputs)  # no labelled file is named
 
 
 def test_reference_preprocessing_passes_part1_on_every_sample():
     data = get_dataset("tiny")
     inputs = quality.quality_inputs(data, random.Random(0))
-    reference = quality.observe_part1(inputs)
-    assert reference["texts"] == inputs["preprocessed"]
-    quality.judge_part1(reference, reference, inputs)
+    reference = quality.PART1.stage.drive(LocalHost(), inputs)
+    assert reference == inputs["secret_preprocessed"]
+    expected = quality.PART1.expect(inputs, reference)
+    quality.PART1.stage.verdict(reference, expected, inputs)

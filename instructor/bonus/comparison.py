@@ -26,7 +26,7 @@ from torch.utils.data import DataLoader
 from hw_utils import recipes
 from hw_utils.dssm import NTExentLoss, QuestionDuplicatesDataset, Trainer as PairTrainer
 from hw_utils.dssm import collate_fn as pairs_collate_fn
-from hw_utils.ranking import FastScorer, as_dict
+from instructor.ranking import FastScorer, as_dict
 from hw_utils.reproducibility import set_seed
 from hw_utils.text import TextTokenizer
 from hw_utils.trigram import Trainer

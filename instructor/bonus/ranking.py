@@ -2,11 +2,11 @@
 
 Every method of the comparison ends in the same place: the number of *hard negatives* of each
 validation sample (negatives scored strictly above the duplicate), from which
-``hw_utils.ranking`` gives Hits@K, DCG@K and MRR (``evaluate``). The counts come:
+``instructor.ranking`` gives Hits@K, DCG@K and MRR (``evaluate``). The counts come:
 
 - for word vectors (Parts 1-2, bonus 1-2, Part 3's vectors): ``FastScorer(...).hard_negatives``;
 - for a question encoder (``model(ids, offsets) -> [B, dim]``, bonus 3-4): ``ModelEmbedder``'s
-  batched ``embed`` in ``hw_utils.ranking.hard_negative_counts`` (``model_hard_negatives``);
+  batched ``embed`` in ``instructor.ranking.hard_negative_counts`` (``model_hard_negatives``);
 - for a method that scores (question, candidate) pairs itself (BM25, TF-IDF, the early-fusion
   re-ranker): its ``ranker.hard_negatives(samples)`` (``ranker_hard_negatives``).
 """
@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from hw_utils.dssm import get_ids_and_offsets
-from hw_utils.ranking import check_samples, hard_negative_counts, hits_at_k, rank_metrics
+from instructor.ranking import check_samples, hard_negative_counts, hits_at_k, rank_metrics
 
 TABLE_KS = (1, 5, 10, 100, 500)
 
@@ -68,7 +68,7 @@ def model_hard_negatives(samples: Sequence[Sequence[str]], model: torch.nn.Modul
 
 def ranker_hard_negatives(samples: Sequence[Sequence[str]], ranker) -> np.ndarray:
     """The hard-negative counts of a pair-scoring method: ``ranker.hard_negatives(samples)``,
-    after the same check of ``samples`` as ``hw_utils.ranking``'s."""
+    after the same check of ``samples`` as ``instructor.ranking``'s."""
     check_samples(samples)
     return np.asarray(ranker.hard_negatives(samples), dtype=np.int64)
 

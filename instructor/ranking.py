@@ -1,4 +1,4 @@
-"""Fast ranking metrics, given: the numbers of Part 1's ``Scorer`` in a few seconds.
+"""Part 1's ranking, vectorised, for the instructor's side: the numbers of ``Scorer`` in seconds.
 
 ``Scorer`` embeds every candidate of every sample with one Python call each; on the real
 validation set (3,760 samples x ~1,000 candidates) the course's loop takes over ten minutes.
@@ -11,7 +11,9 @@ NumPy call, with the same definitions:
   with ``h < K``; DCG@K = the mean of ``1 / log2(1 + rank)``, 0 when ``rank > K``; MRR = the
   mean of ``1 / rank``.
 
-The demo, the benchmarks, the grader and the notebooks' long comparisons use it.
+The demo, the benchmarks, the ground truth and the grader use it. It is never shipped to students:
+it computes the answers of Part 1's templates (the notebooks' speed comes from
+``hw_utils.speed``, which wraps the student's own classes).
 """
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
