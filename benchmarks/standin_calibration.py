@@ -33,7 +33,6 @@ from sodata import Dataset, read_corpus
 from sodata.datasets import standin_root
 from sodata.standin.config import make_knobs
 from sodata.vectors import load_vectors
-from grader.stages.quality import graded_bar
 
 KS = (1, 10, 100, 500)
 TOLERANCE = 0.05
@@ -159,7 +158,7 @@ def mistake_verdicts(hits: dict[str, list[float]]) -> dict[str, bool]:
     checks: dict[str, bool] = {}
     for mistake, part in MUST_FAIL.items():
         if mistake in hits and part in hits:
-            bar = graded_bar(BARS[part], hits[part][-1])
+            bar = recipes.graded_bar(BARS[part], hits[part][-1])
             checks[f"{mistake} fails the {part} bar as graded ({bar:.3f})"] = \
                 hits[mistake][-1] < bar
     return checks

@@ -10,7 +10,7 @@ import sys
 import sodata
 from sodata import (ASSETS, Dataset, english_stopwords, read_corpus, read_validation,
                     resolve_dataset_name)
-from sodata.datasets import REPO_ROOT
+from sodata.paths import REPO_ROOT
 
 __all__ = ["ASSETS", "Dataset", "english_stopwords", "get_dataset", "load_vectors", "read_corpus",
            "read_validation", "resolve_dataset_name"]

@@ -39,6 +39,11 @@ COURSE_REAL_HITS = {
 QUALITY_TOLERANCE = 0.01
 
 
+def graded_bar(course: float, reference_hits: float) -> float:
+    """The Hits@500 needed: the course's bar, or the reference's less the tolerance if lower."""
+    return min(course, round(reference_hits - QUALITY_TOLERANCE, 4))
+
+
 @dataclass(frozen=True)
 class Training:
     """How a model is trained: ``n_epochs`` epochs of Adam at ``lr`` on batches of ``batch_size``."""

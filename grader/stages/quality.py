@@ -68,16 +68,11 @@ def hits_at_500(samples: list[list[str]], vectors: Any, dim: int) -> float:
     return FastScorer([recipes.QUALITY_K], vectors, dim)(samples)[recipes.QUALITY_K]
 
 
-def graded_bar(course: float, reference_hits: float) -> float:
-    """The Hits@500 needed: the course's bar, or the reference's less the tolerance if lower."""
-    return min(course, round(reference_hits - recipes.QUALITY_TOLERANCE, 4))
-
-
 def judge_bar(bar: str, hits: float, reference_hits: float, what: str) -> None:
     """Fail below the course's bar, or below the reference's Hits@500 less the tolerance where
     the reference itself is below the bar on this data set."""
     course = recipes.QUALITY_BARS[bar]
-    needed = graded_bar(course, reference_hits)
+    needed = recipes.graded_bar(course, reference_hits)
     if hits < needed:
         why = ("the course's bar" if needed == course else
                f"the reference's {reference_hits:.4f} less {recipes.QUALITY_TOLERANCE}: on this "

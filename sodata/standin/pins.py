@@ -8,7 +8,7 @@ checked). Written by ``python -m sodata pin`` (sodata/standin/pinning.py); do no
 """
 
 PINS: dict[str, dict[str, dict[str, str]]] = {
-    "6": {
+    "7": {
         "full/0": {
             "test.tsv": "0d13a8a7cc92bab3ce2c98bbd9b0e256b9986b19f35231a34f3fcfa4f2f7b7c2",
             "train.tsv": "cbd19e8c88f677a1107175bdf1936836a30b2791969916d979e074ccf6bfa267",
