@@ -1,6 +1,6 @@
 """The table of the stand-in's pinned sha256 (``sodata/standin/pins.py``) holds what the generator
 writes: a changed generator fails here until ``GENERATOR_VERSION`` is bumped and the table
-re-pinned (``python -m sodata pin``; README.md, "Changing the stand-in"). ``full`` is checked by
+re-pinned (``python -m sodata pin``; MAINTAINING.md, "Change the stand-in"). ``full`` is checked by
 ``python -m sodata pin --check --scale full`` (two minutes, 600 MB), not by a test."""
 import runpy
 
@@ -52,3 +52,13 @@ def test_the_pin_command_writes_the_current_version_and_checks_it(tmp_path, monk
     assert f"pinned tiny in {table}" in capsys.readouterr().out
     written = runpy.run_path(str(table))["PINS"]
     assert written == {standin.GENERATOR_VERSION: {"tiny/0": tiny}}  # older versions dropped
+
+
+def test_a_change_of_the_vectors_alone_fails_the_pins(monkeypatch):
+    """The vectors' bytes are not pinned (they depend on gensim and numpy), the text they are
+    trained on is: a generator change that moves only the vectors needs a version bump too."""
+    real_corpus = standin.background_corpus
+    monkeypatch.setattr(standin, "background_corpus",
+                        lambda *args: real_corpus(*args)[1:])
+    assert [line.split(":")[0] for line in pinning.differences("tiny")] == [
+        "tiny/0 vectors training text"]

@@ -16,6 +16,7 @@ for the default scales are pinned in ``pins.py``), the vectors with the same gen
 versions train slightly other vectors). The numbers measured on the stand-in are not the real
 data's. Knobs: see ``sodata.standin.config.Knobs``.
 """
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -104,6 +105,7 @@ def write_dataset(folder: Path, knobs: Knobs, seed: int, identity: dict) -> None
                                  ranking_rows(knobs, world, Rand(make_rng(seed, stream)), pool))
     del pool
     sentences = background_corpus(knobs, world, Rand(make_rng(seed, STREAM_BACKGROUND)))
+    text_sha256 = hashlib.sha256("\n".join(map(" ".join, sentences)).encode("utf-8")).hexdigest()
     wv = train_vectors(sentences, knobs, seed, world.unknown_words)
     del sentences
     write_vectors(wv, folder / VECTORS_FILE)
@@ -117,7 +119,8 @@ def write_dataset(folder: Path, knobs: Knobs, seed: int, identity: dict) -> None
         "negatives_mean": {
             name.removesuffix(".tsv"): round(files[name]["questions"] / files[name]["rows"] - 2, 4)
             for name in ("validation.tsv", "test.tsv")},
-        "vectors": {"words": len(wv.index_to_key), "dim": VECTOR_SIZE},
+        "vectors": {"words": len(wv.index_to_key), "dim": VECTOR_SIZE,
+                    "training_text_sha256": text_sha256},
         "files": {**{name: files[name]["sha256"] for name in CORPUS_FILES},
                   VECTORS_FILE: sha256sum(vectors_path)},
         "sizes": {**{name: files[name]["bytes"] for name in CORPUS_FILES},
@@ -139,5 +142,5 @@ def _matches_pins(digests: dict[str, str], pins: dict[str, str], identity: dict)
               f"({', '.join(differing)}): this machine's libraries (wordfreq "
               f"{identity['wordfreq']}, numpy) draw other text. It is used and checked against its "
               f"manifest; its numbers may differ from the README's. If you changed the generator, "
-              f"see README.md, \"Changing the stand-in\".", file=sys.stderr, flush=True)
+              f"see MAINTAINING.md, \"Change the stand-in\".", file=sys.stderr, flush=True)
     return not differing

@@ -1,10 +1,11 @@
 """For maintainers: the table of the stand-in's expected hashes (``sodata/standin/pins.py``).
 
 ``python -m sodata pin`` regenerates the default scales (their own knobs, seed 0) into temporary
-folders and writes their corpus files' sha256 into the table under the current
-``GENERATOR_VERSION``; ``--check`` compares instead of writing (``full`` takes about two minutes and
-600 MB, ``sample`` a minute, ``tiny`` seconds). The vectors file is not pinned: its bytes depend on
-the installed gensim and numpy. See README.md, "Changing the stand-in".
+folders and writes their corpus files' sha256, and the sha256 of the text the vectors are trained
+on, into the table under the current ``GENERATOR_VERSION``; ``--check`` compares instead of writing
+(``full`` takes about two minutes and 600 MB, ``sample`` a minute, ``tiny`` seconds). The vectors
+file itself is not pinned: its bytes depend on the installed gensim and numpy. See MAINTAINING.md,
+"Change the stand-in".
 """
 import json
 import tempfile
@@ -13,6 +14,7 @@ from pathlib import Path
 from sodata.hashing import sha256sum
 from sodata.standin import CORPUS_FILES, GENERATOR_VERSION, SCALES, dataset_identity, write_dataset
 from sodata.standin import pins
+from sodata.standin.writer import MANIFEST, TRAINING_TEXT
 
 PINNED_SCALES = ("tiny", "sample", "full")
 PINNED_SEED = 0
@@ -23,17 +25,23 @@ default scales (their own knobs) and seed 0, by generator version ("scale/seed" 
 Reusing such a data set and ``python -m sodata verify`` check its files against these, not
 against its own manifest, so a file changed together with its manifest is caught. The vectors
 file is not pinned: its bytes depend on the installed gensim and numpy (its manifest's sha256 is
-checked). Written by ``python -m sodata pin`` (sodata/standin/pinning.py); do not edit by hand.
+checked); the text they are trained on is ("vectors training text"), so a generator change
+that moves only the vectors fails the pins too. Written by ``python -m sodata pin``
+(sodata/standin/pinning.py); do not edit by hand.
 """
 '''
 
 
 def generated_digests(scale: str, seed: int = PINNED_SEED) -> dict[str, str]:
-    """The sha256 of the corpus files the generator writes now for ``scale`` and ``seed``."""
+    """The sha256 of the corpus files the generator writes now for ``scale`` and ``seed``, and of
+    the text it trains the vectors on (``TRAINING_TEXT``: the vectors' bytes are not pinned, the
+    text that decides them is, so a change of the vectors alone fails the pins too)."""
     knobs = SCALES[scale]
     with tempfile.TemporaryDirectory(prefix=f"pin-{scale}-") as folder:
         write_dataset(Path(folder), knobs, seed, dataset_identity(scale, seed, knobs))
-        return {name: sha256sum(Path(folder) / name) for name in CORPUS_FILES}
+        manifest = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+        return {**{name: sha256sum(Path(folder) / name) for name in CORPUS_FILES},
+                TRAINING_TEXT: manifest["vectors"]["training_text_sha256"]}
 
 
 def differences(scale: str, seed: int = PINNED_SEED) -> list[str]:

@@ -20,6 +20,8 @@ from sodata.standin.pins import PINS
 MANIFEST = "manifest.json"
 VECTORS_FILE = "standin-vectors-negative300.bin.gz"
 CORPUS_FILES = ("train.tsv", "validation.tsv", "test.tsv")
+# The pinned sha256 of the text the vectors are trained on (in the pins table beside the files).
+TRAINING_TEXT = "vectors training text"
 DATASET_FILES = (*CORPUS_FILES, VECTORS_FILE, MANIFEST)
 IDENTITY_KEYS = ("scale", "seed", "generator_version", "knobs", "wordfreq")
 CHUNK_ROWS = 2_000
@@ -76,7 +78,8 @@ def pinned_digests(identity: dict) -> dict[str, str] | None:
     scale = identity.get("scale")
     if scale not in SCALES or identity.get("knobs") != SCALES[scale].as_dict():
         return None
-    return PINS.get(identity.get("generator_version"), {}).get(f"{scale}/{identity.get('seed')}")
+    pins = PINS.get(identity.get("generator_version"), {}).get(f"{scale}/{identity.get('seed')}")
+    return None if pins is None else {name: pins[name] for name in CORPUS_FILES if name in pins}
 
 
 def check_dataset(folder: Path) -> tuple[str | None, str]:
