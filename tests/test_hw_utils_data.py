@@ -3,7 +3,7 @@ import sys
 
 import sodata
 from hw_utils import data
-from sodata.datasets import REPO_ROOT
+from sodata.paths import REPO_ROOT
 
 
 def test_a_stand_in_generated_on_first_use_is_news_on_stdout(monkeypatch, capsys):

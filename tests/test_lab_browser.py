@@ -168,8 +168,10 @@ def lab(request, tmp_path):
 
 
 def prompts(page) -> list[str]:
-    return [text.strip() for text in
-            page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()]
+    """The execution prompts of the code cells whose input shows (a collapsed cell, the Colab
+    set-up cell, shows no prompt)."""
+    return [text.strip() for text in page.locator(
+        ".jp-Notebook .jp-CodeCell:not(:has(.jp-Placeholder)) .jp-InputPrompt").all_inner_texts()]
 
 
 def run_all(page, attempts: int = 3) -> None:

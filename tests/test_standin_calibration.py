@@ -114,7 +114,7 @@ def test_vectors_are_centred_spelling_aware_and_short_for_frequent_words():
     from gensim.models import KeyedVectors
 
     rng = np.random.default_rng(0)
-    words_ = ["the", "convert", "converts", "converting", "table", "tables", "window", "zebra"]
+    words_ = ["the", "convert", "converts", "converting", "column", "columns", "window", "zebra"]
     wv = KeyedVectors(300)
     wv.add_vectors(words_, (rng.standard_normal((len(words_), 300)) + 3.0).astype(np.float32))
     shaped = big_corpus_shape(wv)
@@ -123,7 +123,7 @@ def test_vectors_are_centred_spelling_aware_and_short_for_frequent_words():
         return float(shaped.cosine_similarities(shaped[a], shaped[[b]])[0])
 
     assert cosine("convert", "converts") > cosine("convert", "zebra") + 0.2
-    assert cosine("table", "tables") > cosine("table", "window") + 0.2
+    assert cosine("column", "columns") > cosine("column", "window") + 0.2
     assert abs(cosine("window", "zebra")) < 0.3  # the common +3 direction is gone
     norms = np.linalg.norm(shaped.vectors, axis=1)
     assert norms[0] < norms[-1]  # "the" (rank 0) shorter than the rarest word
