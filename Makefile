@@ -61,8 +61,8 @@ test: $(STAMP)  ## the test suite and the notebooks under nbval, on the tiny sta
 	$(TEST_ENV) $(PY) -m pytest tests notebooks --nbval-lax --nbval-sanitize-with maintainers/nbval_sanitize.cfg $(PYTEST_ARGS); \
 	status=$$?; if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
 
-check: $(STAMP)  ## grade in sandboxes (SUBMISSION=path, SUBMISSIONS=dir/, SEED=n, QUALITY=1, UNSAFE=1; default: the reference)
-	$(PY) -m grader $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(SUBMISSIONS),--batch $(SUBMISSIONS)) $(if $(DATASET),--dataset $(DATASET)) $(if $(SEED),--seed $(SEED)) $(if $(QUALITY),--quality) $(if $(UNSAFE),--unsafe) $(if $(JOBS),--jobs $(JOBS))
+check: $(STAMP)  ## grade in sandboxes (SUBMISSION=path, SUBMISSIONS=dir/, SEED=n, QUALITY=1|0, SHARD=i/n OUT=dir, CACHE=dir, UNSAFE=1; default: the reference)
+	$(PY) -m grader $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(SUBMISSIONS),--batch $(SUBMISSIONS)) $(if $(DATASET),--dataset $(DATASET)) $(if $(SEED),--seed $(SEED)) $(if $(QUALITY),$(if $(filter 0,$(QUALITY)),--no-quality,--quality)) $(if $(SHARD),--shard $(SHARD)) $(if $(OUT),--out $(OUT)) $(if $(CACHE),--cache $(CACHE)) $(if $(UNSAFE),--unsafe) $(if $(JOBS),--jobs $(JOBS))
 
 validate: $(STAMP)  ## the reference passes every graded test; the student release fails each with NotImplementedError
 	$(PY) -m maintainers.release validate
