@@ -16,7 +16,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # nbval and the test suite run on the tiny stand-in, quietly and reproducibly.
 TEST_ENV := HW_DATASET=tiny TQDM_DISABLE=1 PYTHONHASHSEED=0 MPLBACKEND=Agg
 
-.PHONY: help setup demo test check validate student submission gt bench lab data verify standin notebooks browser-test clean
+.PHONY: help setup demo test check validate student selfcheck submission gt bench lab data verify standin notebooks browser-test clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -69,6 +69,9 @@ validate: $(STAMP)  ## the reference passes every graded test; the student relea
 
 student: $(STAMP)  ## build the student release in dist/student/
 	$(PY) -m maintainers.release build --out dist/student
+
+selfcheck: $(STAMP)  ## self-checks of every graded stage on hw_utils (stored inputs; what GitHub Classroom runs)
+	$(PY) -m hw_checks $(STAGES)
 
 submission: $(STAMP)  ## zip hw_utils/ and the executed notebooks into dist/submission.zip
 	$(PY) -m student.submission --out dist/submission.zip
