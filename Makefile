@@ -2,10 +2,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# python3.11 when present (the version these machines hold torch's CPU build for), else the
-# newest python3.1x from 3.10 on that runs (a pyenv shim may not); or name one: PYTHON=python3.12
+# The supported Pythons: the one list is pyproject.toml's classifiers (MAINTAINING.md says how to
+# add one). python3.11 when present (the version these machines hold torch's CPU build for),
+# else the newest supported one that runs (a pyenv shim may not); or name one: PYTHON=python3.12
+SUPPORTED_MINORS := $(shell sed -n 's/.*Programming Language :: Python :: 3\.\([0-9][0-9]*\)".*/\1/p' pyproject.toml | sort -rn)
 ifeq ($(origin PYTHON),undefined)
-PYTHON := $(shell for v in 11 19 18 17 16 15 14 13 12 10; do \
+PYTHON := $(shell for v in 11 $(SUPPORTED_MINORS); do \
   p=$$(command -v python3.$$v) && $$p -c '' 2>/dev/null && { echo $$p; break; }; done)
 endif
 VENV := .venv
@@ -32,7 +34,7 @@ TORCH_PIN_PYTHON := 3.11
 TORCH_INDEX_ARGS = $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL))
 
 $(STAMP): pyproject.toml
-	@test -n "$(PYTHON)" || { echo "No Python 3.10 or newer found (looked for python3.11, then python3.1x)." \
+	@test -n "$(PYTHON)" || { echo "No supported Python found (looked for python3.11, then python3.$(SUPPORTED_MINORS: =, python3.))." \
 	  "Install Python 3.11 (python.org, your package manager or pyenv), or name one: make setup PYTHON=/path/to/python3"; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed, found " + sys.version.split()[0] + " ($(PYTHON)); install Python 3.11 or pass PYTHON=")'
 	@! [ -x $(PY) ] || [ "$$($(PY) -c 'import sys; print(sys.version_info[:2])')" = "$$($(PYTHON) -c 'import sys; print(sys.version_info[:2])')" ] \

@@ -1,22 +1,24 @@
-"""The grader's cost: one submission, and a batch of four, on the default settings.
+"""The grader's cost per submission: a batch of course-style solutions, every check but the bars.
 
-``python -m benchmarks grader`` (``make bench``). Grades the reference (a fresh ``tiny`` stand-in
-with a random seed, the reference's side, every check in a sandbox, twice), then a batch of four
-copies of it, and, for the cost of the reproducibility runs, the reference once more with one run
-per check. Figures: wall seconds of each phase, the CPU seconds each check's sandbox used (both
-runs), the CPU seconds of the whole grading (what a quiet machine's wall time follows from), and
-the load average before and after (the machine is not assumed to be quiet).
-``--quick``: the single submission only.
+``python -m benchmarks grader`` (``make bench``). Builds the student release, fills it with the
+course-style solution (tests/fixtures/course_solution), and grades a batch of eight copies of it
+on a fresh ``tiny`` stand-in with a random seed: the preparation (the hidden data, the
+reference's side) once, then each submission in its own sandbox. Figures: wall seconds, the CPU
+seconds of the whole grading (this process, the preparation's process, and each sandbox's every
+process as the sandbox counts it; what a quiet machine's wall time follows from), per submission with and without the
+preparation's share, the costliest checks, and the load average before and after (the machine is
+not assumed to be quiet). ``--quick``: a batch of two.
 """
 import os
 import resource
 import shutil
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from grader.core import REPO_ROOT, Grader, GraderConfig
+
+COURSE_SOLUTION = REPO_ROOT / "tests" / "fixtures" / "course_solution" / "hw_utils"
 
 
 def _load() -> list[float]:
@@ -24,51 +26,51 @@ def _load() -> list[float]:
 
 
 def _cpu() -> float:
-    """CPU seconds of this process and the children it waited for (the reference's process;
-    not the sandboxes, whose CPU the grader's watchdog reports)."""
+    """CPU seconds of this process and of the processes it waited for (the preparation's; a
+    sandbox's processes are counted by the sandbox: ``Report.cpu_seconds``)."""
     own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
                                                          resource.RUSAGE_CHILDREN))
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _single(config: GraderConfig) -> dict:
-    started, cpu_started = time.perf_counter(), _cpu()
-    with Grader(config) as grader:
-        prepared, cpu_prepared = time.perf_counter(), _cpu()
-        report = grader.grade(None, write=False)
-    done, cpu_done = time.perf_counter(), _cpu()
-    costs = sorted(((r.cpu_seconds, r.name) for r in report.results), reverse=True)
-    sandboxes = sum(cost for cost, _ in costs)
-    return {"seconds": round(done - started, 1), "prepare_s": round(prepared - started, 1),
-            "checks_s": round(done - prepared, 1), "points": list(report.total()),
-            "full_marks": report.full_marks,
-            "prepare_cpu_s": round(cpu_prepared - cpu_started, 1),
-            "grader_cpu_while_checking_s": round(cpu_done - cpu_prepared, 1),
-            "sandbox_cpu_s": round(sandboxes, 1),
-            "total_cpu_s": round(cpu_done - cpu_started + sandboxes, 1),
-            "costliest_checks_cpu_s": {name: cost for cost, name in costs[:8]}}
+def solved_release(into: Path) -> Path:
+    from maintainers import release
 
-
-def _batch(config: GraderConfig, copies: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix="bench-batch-") as work:
-        for index in range(copies):
-            shutil.copytree(REPO_ROOT / "hw_utils", Path(work) / f"student{index}" / "hw_utils",
-                            ignore=shutil.ignore_patterns("__pycache__"))
-        started = time.perf_counter()
-        with Grader(config) as grader:
-            outcomes = grader.grade_many([(p.name, p) for p in sorted(Path(work).iterdir())],
-                                         write=False)
-        seconds = time.perf_counter() - started
-    return {"seconds": round(seconds, 1), "submissions": copies,
-            "all_full_marks": all(o.full_marks for o in outcomes)}
+    release.build(into)
+    for path in COURSE_SOLUTION.glob("*.py"):
+        shutil.copy(path, into / "hw_utils" / path.name)
+    return into
 
 
 def run(quick: bool = False) -> dict:
+    copies = 2 if quick else 8
     config = GraderConfig(quiet=True, out_dir=Path(tempfile.gettempdir()) / "bench-grading")
-    figures = {"cpus": os.cpu_count(), "load_before": _load(),
-               "one_submission": _single(config)}
-    if not quick:
-        figures["one_submission_one_run"] = _single(replace(config, runs=1))
-        figures["batch_of_4"] = _batch(config, 4)
-    figures["load_after"] = _load()
+    figures = {"cpus": os.cpu_count(), "load_before": _load(), "submissions": copies}
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as work:
+        solution = solved_release(Path(work) / "release")
+        batch = [(f"student{index}", solution) for index in range(copies)]
+        started, cpu_started = time.perf_counter(), _cpu()
+        with Grader(config) as grader:
+            prepared, cpu_prepared = time.perf_counter(), _cpu()
+            outcomes = grader.grade_many(batch, write=False)
+        done, cpu_done = time.perf_counter(), _cpu()
+    checks: dict[str, float] = {}
+    for report in outcomes:
+        for result in report.results:
+            checks[result.name] = checks.get(result.name, 0.0) + result.cpu_seconds / copies
+    sandboxes = sum(report.cpu_seconds for report in outcomes)
+    grading_cpu = cpu_done - cpu_prepared + sandboxes
+    figures.update({
+        "all_full_marks": all(report.total() == (10.0, 10.0) for report in outcomes),
+        "wall_s": round(done - started, 1), "prepare_wall_s": round(prepared - started, 1),
+        "prepare_cpu_s": round(cpu_prepared - cpu_started, 1),
+        "grading_cpu_s": round(grading_cpu, 1),
+        "cpu_s_per_submission": round(grading_cpu / copies, 2),
+        "cpu_s_per_submission_with_preparation": round(
+            (cpu_done - cpu_started + sandboxes) / copies, 2),
+        "checks_cpu_s_per_submission": round(sum(checks.values()), 2),
+        "costliest_checks_cpu_s": dict(sorted(((name, round(cost, 2))
+                                               for name, cost in checks.items()),
+                                              key=lambda item: -item[1])[:6]),
+        "load_after": _load()})
     return figures

@@ -435,7 +435,7 @@ class Grader:
         started = time.perf_counter()
         loads = [round(os.getloadavg()[0], 2)]
         before = fingerprint(submission.package)
-        results, skip, sandbox = {}, {}, None
+        results, skip, sandbox, sandbox_cpu = {}, {}, None, 0.0
         try:
             for plan in self.plans.values():
                 if not plan.na and not plan.void and sandbox is None:
@@ -447,16 +447,20 @@ class Grader:
                         plan.check.name, plan.check.part, "fail", 0.0, plan.max_points,
                         reason=f"the student's side broke: {error}", error_type="SandboxBroken")
                     sandbox.close()
+                    sandbox_cpu += sandbox.cpu_seconds
                     sandbox = None
                 self._log(f"[{submission.name}] {plan.check.name}: "
                           f"{results[plan.check.name].status}")
         finally:
             if sandbox is not None:
                 sandbox.close()
+                sandbox_cpu += sandbox.cpu_seconds
         loads.append(round(os.getloadavg()[0], 2))
         self._check_shared()
-        return self._report(submission, results, time.perf_counter() - started,
-                            fingerprint(submission.package) != before, loads)
+        report = self._report(submission, results, time.perf_counter() - started,
+                              fingerprint(submission.package) != before, loads)
+        report.cpu_seconds = round(sandbox_cpu, 2)
+        return report
 
     def grade_many(self, submissions: list[tuple[str, Path]], write: bool = True
                    ) -> list[Report | tuple[str, str]]:

@@ -72,7 +72,8 @@ def main(argv: list[str]) -> None:
     while True:
         try:
             order = receive(control, CONTROL_CAP)
-        except ChannelClosed:
+        except ChannelClosed:  # the grader is done: leave nothing behind, then end
+            reap(scope, hello["workdirs"])
             os._exit(0)
         if order["op"] == "fork":
             fork_run(control, order, hello["workdirs"])

@@ -53,6 +53,7 @@ class Report:
     graded_at: str = ""
     seconds: float = 0.0
     load_averages: list[float] = field(default_factory=list)  # when grading began and ended
+    cpu_seconds: float = 0.0  # of the student's side: the sandbox's every process
 
     def part_points(self) -> dict[str, tuple[float, float]]:
         return part_totals((r.part, r.points, r.max_points) for r in self.results)
@@ -75,7 +76,7 @@ class Report:
             "name": self.name, "submission": self.submission, "dataset": self.dataset,
             "seed": self.seed, "sandboxed": self.sandboxed, "isolation": self.isolation,
             "graded_at": self.graded_at, "seconds": round(self.seconds, 1),
-            "load_averages": self.load_averages,
+            "load_averages": self.load_averages, "cpu_seconds": self.cpu_seconds,
             "points": {part: {"earned": e, "max": m} for part, (e, m) in parts.items()},
             "total": {"earned": total, "max": available, "bonus": parts["bonus"][0]},
             "checks": [dataclasses.asdict(result) for result in self.results],

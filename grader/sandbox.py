@@ -38,6 +38,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 ENTRY = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.host_server import main; "
          "main(sys.argv[2:])")
 STARTUP_S = 900.0  # the zygote's imports (trusted code, no student code) on a very busy machine
+CLOSE_S = 10.0  # for the zygote to end by itself when told
 
 
 class SandboxBroken(RuntimeError):
@@ -101,6 +102,7 @@ class Sandbox:
         self.lock = threading.Lock()
         self.check: _Check | None = None
         self.process: subprocess.Popen | None = None
+        self.cpu_seconds = 0.0  # of the zygote and every run it reaped, when closed
         self._start()
 
     # ---------------------------------------------------------------------------- lifecycle
@@ -150,22 +152,31 @@ class Sandbox:
         raise SandboxBroken(f"the sandbox's process {inner} cannot be found")
 
     def close(self) -> None:
-        """Kill the sandbox: its first process (the kernel then kills its whole PID namespace)
-        and everything below it."""
+        """End the sandbox: the zygote, told by its closed socket, kills what is left and exits
+        (its processes' CPU time then adds up in the grader's); whatever still runs after
+        ``CLOSE_S`` is killed: the sandbox's first process (the kernel then kills its whole PID
+        namespace) and everything below it."""
+        if self.alive and getattr(self, "zygote", None):
+            self.cpu_seconds += _total_cpu(self.zygote)
         self.alive = False
-        victims = [self.root, *_descendants(self.root)] if self.process else []
-        for pid in victims:
+        self.control.close()
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=CLOSE_S)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+        for pid in [self.root, *_descendants(self.root)]:
             try:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            self.process.wait()
-        self.control.close()
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
 
     # ---------------------------------------------------------------------------- one check
 
@@ -316,6 +327,16 @@ def _measure(pids: list[int], cpu: dict[int, float]) -> tuple[bool, int, int]:
         memory += int(fields[21]) * PAGE  # rss, in pages
         cpu[pid] = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
     return busy, count, memory
+
+
+def _total_cpu(pid: int) -> float:
+    """CPU seconds of ``pid`` and of the children it waited for."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stream:
+            fields = stream.read().rpartition(")")[2].split()
+        return sum(int(fields[i]) for i in (11, 12, 13, 14)) / TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _nspid(pid: int) -> int | None:

@@ -39,6 +39,8 @@ def bags(ids, offsets, n: int, what: str) -> list[list[int]]:
         if len(offsets) == n and n and offsets[-1] == len(ids):
             hint = (" They look like where each bag ends (cumulative lengths): nn.EmbeddingBag "
                     "wants where each one starts, 0 first.")
+        elif offsets and offsets[0] != 0:
+            hint = f" The first bag starts at 0, not {offsets[0]}: off by one?"
         fail(f"{what}: expected {n} start offsets, 0 first, ascending (nn.EmbeddingBag's "
              f"layout), got {short(offsets)} for {len(ids)} indices.{hint}")
     ends = [*offsets[1:], len(ids)]

@@ -80,8 +80,12 @@ def test_same_versions_and_markers() -> None:
 
 
 def test_python_range_is_the_tested_one_everywhere() -> None:
+    """pyproject.toml's classifiers are the one list; requires-python, environment.yml, the
+    Makefile (which reads them) and the README's set-up line agree with it."""
     tested = classified_pythons()
-    assert tested == ["3.10", "3.11", "3.12", "3.13"]
+    assert tested == [f"3.{minor}" for minor in range(10, 10 + len(tested))], tested
+    readme = (ROOT / "README.md").read_text()
+    assert f"Python {tested[0]} to {tested[-1]}" in readme
     requires = SpecifierSet(project()["requires-python"])
     minors = [f"3.{minor}" for minor in range(0, 20)]
     below = [v for v in minors if float(v.split(".")[1]) < 10]
@@ -122,6 +126,8 @@ def fake_pythons(tmp_path: Path, working: list[str], broken: list[str] = ()) -> 
             (n, "echo 'pyenv: version not installed' >&2; exit 127") for n in broken]:
         (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
         (bin_dir / name).chmod(0o755)
+    for tool in ("sed", "sort"):  # the Makefile reads pyproject.toml's list with them
+        (bin_dir / tool).symlink_to(shutil.which(tool))
     return bin_dir
 
 

