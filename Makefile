@@ -18,7 +18,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # nbval and the test suite run on the tiny stand-in, quietly and reproducibly.
 TEST_ENV := HW_DATASET=tiny TQDM_DISABLE=1 PYTHONHASHSEED=0 MPLBACKEND=Agg
 
-.PHONY: help setup demo test check validate student selfcheck submission gt bench lab data verify standin notebooks browser-test clean
+.PHONY: help setup demo test check slurm validate student selfcheck submission gt bench lab data verify standin notebooks browser-test clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -65,6 +65,10 @@ test: $(STAMP)  ## the test suite and the notebooks under nbval, on the tiny sta
 
 check: $(STAMP)  ## grade in sandboxes (SUBMISSION=path, SUBMISSIONS=dir/, SEED=n, QUALITY=1|0, SHARD=i/n OUT=dir, CACHE=dir, UNSAFE=1; default: the reference)
 	$(PY) -m grader $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(SUBMISSIONS),--batch $(SUBMISSIONS)) $(if $(DATASET),--dataset $(DATASET)) $(if $(SEED),--seed $(SEED)) $(if $(QUALITY),$(if $(filter 0,$(QUALITY)),--no-quality,--quality)) $(if $(SHARD),--shard $(SHARD)) $(if $(OUT),--out $(OUT)) $(if $(CACHE),--cache $(CACHE)) $(if $(UNSAFE),--unsafe) $(if $(JOBS),--jobs $(JOBS))
+
+slurm: $(STAMP)  ## grade SUBMISSIONS=dir/ as a Slurm job array (SHARDS=8, SEED=n, OUT=dir), merged into one scores.csv
+	@test -n "$(SUBMISSIONS)" || { echo "make slurm needs SUBMISSIONS=dir/ (a folder of submissions)"; exit 2; }
+	$(PY) -m grader.slurm --batch $(SUBMISSIONS) --shards $(or $(SHARDS),8) $(if $(SEED),--seed $(SEED)) $(if $(OUT),--out $(OUT))
 
 validate: $(STAMP)  ## the reference passes every graded test; the student release fails each with NotImplementedError
 	$(PY) -m maintainers.release validate
