@@ -18,7 +18,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # nbval and the test suite run on the tiny stand-in, quietly and reproducibly.
 TEST_ENV := HW_DATASET=tiny TQDM_DISABLE=1 PYTHONHASHSEED=0 MPLBACKEND=Agg
 
-.PHONY: help setup demo test check slurm validate student selfcheck submission gt bench lab data verify standin notebooks browser-test clean
+.PHONY: help setup demo test check slurm gradescope validate student selfcheck submission gt bench lab data verify standin notebooks browser-test clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -69,6 +69,9 @@ check: $(STAMP)  ## grade in sandboxes (SUBMISSION=path, SUBMISSIONS=dir/, SEED=
 slurm: $(STAMP)  ## grade SUBMISSIONS=dir/ as a Slurm job array (SHARDS=8, SEED=n, OUT=dir), merged into one scores.csv
 	@test -n "$(SUBMISSIONS)" || { echo "make slurm needs SUBMISSIONS=dir/ (a folder of submissions)"; exit 2; }
 	$(PY) -m grader.slurm --batch $(SUBMISSIONS) --shards $(or $(SHARDS),8) $(if $(SEED),--seed $(SEED)) $(if $(OUT),--out $(OUT))
+
+gradescope: $(STAMP)  ## build the Gradescope autograder (dist/gradescope/autograder.zip)
+	$(PY) -m grader.gradescope build
 
 validate: $(STAMP)  ## the reference passes every graded test; the student release fails each with NotImplementedError
 	$(PY) -m maintainers.release validate

@@ -60,6 +60,9 @@ PRELOAD = ("numpy", "scipy", "sklearn.model_selection", "sklearn.metrics.pairwis
            "hw_checks.glue", "hw_checks.quality", "hw_checks.bonus", "sodata", "sodata.vectors")
 
 
+GRADING_FAILED = "grading failed"  # a submission's row when the grader broke on it
+
+
 class GraderError(RuntimeError):
     """The grader cannot grade at all (the reference's process failed, a bad registry)."""
 
@@ -480,8 +483,8 @@ class Grader:
                 except GraderError:
                     raise
                 except Exception as error:  # noqa: BLE001 - this submission's row, not the batch
-                    outcomes[item.name] = (item.name, f"grading failed: {type(error).__name__}: "
-                                                      f"{error}")
+                    outcomes[item.name] = (item.name, f"{GRADING_FAILED}: "
+                                                      f"{type(error).__name__}: {error}")
                     return
                 if write:
                     write_reports(report, self.config.out_dir / "reports" / item.slug)

@@ -37,9 +37,10 @@ class ReferenceReadable(RuntimeError):
 
 
 def _open_path(path: Path, top: Path) -> None:
-    """Let other users pass through every folder from ``path``'s parent up to ``top``."""
+    """Let other users pass through (not list) every folder from ``path``'s parent up to
+    ``top``."""
     for folder in [path.parent, *path.parent.parents]:
-        folder.chmod(folder.stat().st_mode & 0o7777 | 0o111)
+        folder.chmod(0o711)
         if folder == top:
             return
     raise ValueError(f"{path} is not under {top}")
