@@ -42,7 +42,8 @@ from grader.report import CheckResult, Report, write_csv, write_reports
 from grader.sandbox import Limits, Sandbox, SandboxBroken, Usage
 from grader.submissions import Submission, SubmissionError, batch_entries, intake
 from grader.summary import write_summary
-from grader.userspace import UserSpace, check_reference_hidden, expose_data, share_tree
+from grader.userspace import (ReferenceReadable, UserSpace, check_reference_hidden, expose_data,
+                              share_tree)
 from hw_checks.host import decode, pack, unpack_frame
 from sodata.standin import SCALES
 
@@ -240,7 +241,10 @@ class Grader:
     def _open_to_students(self) -> None:
         """``--isolation user``: the trusted code and the data files the checks read, readable
         by the students' users; nothing else of the grader's (``grader.userspace``)."""
-        check_reference_hidden(self.config.root / "hw_utils" / "__init__.py")
+        try:
+            check_reference_hidden(self.config.root / "hw_utils" / "__init__.py")
+        except ReferenceReadable as error:
+            raise GraderError(str(error)) from None
         self.userspace = UserSpace(self.private)
         share_tree(self.trusted, self.private)
         for dataset in self.datasets.values():
