@@ -46,6 +46,8 @@ def part2_vectors(words: Sequence[str], vectors_path: str, limit: int | None,
                         batch_size=settings["batch_size"], shuffle=True,
                         collate_fn=trigram.collate_fn)
     model = trigram.TrigramModel(tokenizer.vocab_size, vectors.vector_size)
+    for parameter in model.parameters():  # as the notebook: least squares starts from zero
+        torch.nn.init.zeros_(parameter)
     trainer = trigram.Trainer(model, torch.nn.MSELoss(),
                               torch.optim.Adam(model.parameters(), lr=settings["lr"]))
     trainer.train(loader, settings["n_epochs"])
