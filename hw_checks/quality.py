@@ -3,8 +3,8 @@ notebook runs it (these functions run on the student's side: ``host.glue("qualit
 
 They return raw material only (preprocessed texts, word vectors); the grader ranks every
 validation sample with it and compares Hits@500 with the bar (``grader/stages/quality.py``).
-The settings (epochs, batch size, learning rate, seed) come from the grader, not from the
-student's ``hw_utils.recipes``.
+The settings (epochs, batch size, learning rate, seed, Part 3's training rows) come from the
+grader, not from the student's ``hw_utils.recipes``.
 """
 from collections import Counter
 from collections.abc import Sequence
