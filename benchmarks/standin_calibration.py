@@ -30,7 +30,8 @@ import numpy as np
 
 from hw_utils import recipes
 from sodata import Dataset, read_corpus
-from sodata.datasets import data_dir
+from sodata.datasets import standin_root
+from sodata.standin.config import make_knobs
 from sodata.vectors import load_vectors
 from grader.stages.quality import graded_bar
 
@@ -113,10 +114,12 @@ METHODS = {"raw": raw, "preprocessed": preprocessed, "part2": part2, "dssm": dss
 
 
 def standin(scale: str, seed: int, out: Path | None = None, **knobs) -> Dataset:
-    """The stand-in of ``scale`` and ``seed`` (generated into ``out`` if missing)."""
-    from sodata.standin import VECTORS_FILE, generate
+    """The stand-in of ``scale``, ``seed`` and ``knobs``, generated if missing into ``out`` or its
+    default folder (named after them: ``data/standin-sample-seed1-oov_rate=0.1``)."""
+    from sodata.standin import VECTORS_FILE, generate, generation_of
 
-    root = generate(scale, seed, out or data_dir() / f"calibration-{scale}-seed{seed}", **knobs)
+    out = out or standin_root(scale, seed, make_knobs(scale, knobs).as_dict())
+    root = generation_of(generate(scale, seed, out, **knobs))
     return Dataset(scale, root, root / "train.tsv", root / "validation.tsv", root / "test.tsv",
                    root / VECTORS_FILE, None, is_standin=True)
 
@@ -219,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default="sample")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
-    parser.add_argument("--out", type=Path, help="where to generate (default data/calibration-*)")
+    parser.add_argument("--out", type=Path,
+                        help="where to generate (default: data/standin-*, named after the knobs)")
     parser.add_argument("--knob", action="append", default=[], metavar="NAME=VALUE",
                         help="a generator knob override (repeatable)")
     args = parser.parse_args(argv)

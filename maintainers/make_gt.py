@@ -33,8 +33,9 @@ from hw_utils.text import TextPreprocessor
 from hw_utils.trigram import TrigramTokenizer
 from instructor.ranking import FastScorer
 from sodata import Dataset, get_dataset, load_vectors, read_corpus
-from sodata.assets import sha256sum
-from sodata.datasets import REPO_ROOT, real_data_present
+from sodata.datasets import real_data_present
+from sodata.hashing import sha256sum
+from sodata.paths import REPO_ROOT
 
 DEFAULT_OUT = REPO_ROOT / "test_gt.json"
 # The course's ground truth for the real data (its test_gt.json and assignment): GoogleNews

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sodata import get_dataset, read_corpus
-from sodata.datasets import REPO_ROOT
+from sodata.paths import REPO_ROOT
 from sodata.stopwords import english_stopwords
 
 DEFAULT_REAL = REPO_ROOT.parent / "shared" / "realtext" / "stackoverflow_titles.tsv"

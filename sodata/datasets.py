@@ -3,14 +3,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-STANDIN_SCALES = ("tiny", "sample", "full")
-DATASET_NAMES = (*STANDIN_SCALES, "real")
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from sodata.assets import ASSETS, DataMissingError
+from sodata.paths import DATASET_ENV, data_dir
+from sodata.standin import SCALES, VECTORS_FILE, generation_of
+from sodata.standin import generate as generate_standin
+from sodata.standin.config import folder_name
+from sodata.verified import require_real_data
 
-
-def data_dir() -> Path:
-    """The cache folder for all data: ``$HW_DATA_DIR``, else ``data/`` at the repository root."""
-    return Path(os.environ.get("HW_DATA_DIR") or REPO_ROOT / "data").resolve()
+DATASET_NAMES = (*SCALES, "real")
 
 
 @dataclass(frozen=True)
@@ -38,16 +38,15 @@ class Dataset:
         return f"real StackOverflow data ({self.root}) with GoogleNews vectors ({self.vectors.name})"
 
 
-def standin_root(scale: str, seed: int = 0) -> Path:
-    suffix = "" if seed == 0 else f"-seed{seed}"
-    return data_dir() / f"standin-{scale}{suffix}"
+def standin_root(scale: str, seed: int = 0, knobs: dict | None = None) -> Path:
+    """The default folder of a stand-in, named after its scale, seed and the knobs that differ
+    from the scale's (``knobs``: a ``Knobs.as_dict()``)."""
+    return data_dir() / folder_name(scale, seed, knobs)
 
 
 def real_data_present() -> bool:
     """Whether every file of the real data set is in the cache folder as `make data` verified it
     (a ``stat`` per file against the marker; a truncated or changed file does not count)."""
-    from sodata.assets import DataMissingError, require_real_data
-
     try:
         require_real_data()
     except DataMissingError:
@@ -58,7 +57,7 @@ def real_data_present() -> bool:
 def resolve_dataset_name(name: str | None = None) -> str:
     """``name``, else ``$HW_DATASET``, else ``auto``; ``auto`` is ``real`` when downloaded and
     verified by ``make data``, else ``sample``."""
-    name = (name or os.environ.get("HW_DATASET") or "auto").strip().lower()
+    name = (name or os.environ.get(DATASET_ENV) or "auto").strip().lower()
     if name == "auto":
         return "real" if real_data_present() else "sample"
     if name not in DATASET_NAMES:
@@ -72,22 +71,21 @@ def get_dataset(name: str | None = None, seed: int = 0, generate: bool = True) -
 
     A stand-in scale that is not on disk yet is generated (``generate=True``), which takes
     seconds for ``tiny`` and about a minute for ``sample``; one on disk is reused when its files
-    match its manifest's sha256. The real data must have been downloaded and verified
-    (``make data``); otherwise the error says how.
+    are sound (the generator's pinned sha256, else its manifest's). Its paths are those of one
+    generation of the data set: a regeneration by another process never mixes files under the
+    caller. The real data must have been downloaded and verified (``make data``); otherwise the
+    error says how.
     """
     name = resolve_dataset_name(name)
     if name == "real":
-        from sodata.assets import require_real_data
-
-        root = data_dir() / "stackoverflow"
-        vectors = data_dir() / "GoogleNews-vectors-negative300.bin.gz"
+        root = data_dir() / ASSETS["stackoverflow"].extract_dir
+        [vectors] = ASSETS["googlenews"].used_files(data_dir())
         require_real_data()
         return Dataset(name, root, root / "train.tsv", root / "validation.tsv", root / "test.tsv",
                        vectors, 500_000, is_standin=False)
-    root = standin_root(name, seed)
+    named = standin_root(name, seed)
     if generate:
-        from sodata.standin import generate as generate_standin
-
-        generate_standin(scale=name, seed=seed, out=root)
+        generate_standin(scale=name, seed=seed, out=named)
+    root = generation_of(named)  # every file from one generation, whatever is swapped in later
     return Dataset(name, root, root / "train.tsv", root / "validation.tsv", root / "test.tsv",
-                   root / "standin-vectors-negative300.bin.gz", None, is_standin=True)
+                   root / VECTORS_FILE, None, is_standin=True)

@@ -16,7 +16,7 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from sodata.datasets import data_dir
+from sodata.paths import data_dir
 
 SHIPPED_LIST = Path(__file__).with_name("english_stopwords.txt")
 SOURCES = ("auto", "nltk", "shipped")

@@ -3,18 +3,24 @@
 The format: a header line ``"N D\\n"``, then for each of the N words its UTF-8 bytes, a space and
 D little-endian float32 numbers (some writers add a newline after each vector).
 
-``load_vectors(path, limit)`` is gensim's ``KeyedVectors.load_word2vec_format(binary=True)``:
-the first ``limit`` words (the most frequent ones in GoogleNews). With ``keep_words`` the file is
-streamed and only the vectors of those words are kept: the full 3M-word GoogleNews file then
+``load_vectors(path, limit)`` gives what gensim's ``KeyedVectors.load_word2vec_format(binary=True)``
+gives: the first ``limit`` words (the most frequent ones in GoogleNews), in the file's order. With
+``keep_words`` only the vectors of those words are kept: the full 3M-word GoogleNews file then
 needs memory for the kept words only (100,000 words x 300 floats = 120 MB) instead of 3.6 GB.
 
-A file that is not sound raises an error naming it and what to do: ``EOFError`` when it is
-truncated, ``VectorFileError`` (a ``ValueError``) for a bad header, word2vec's text format, a
-header whose dimension does not match the vectors, a damaged gzip, or non-finite values.
+One reader serves both (gensim's own loader would accept a repeated word, leaving ``None`` keys
+and zero vectors, and NaN values), so both refuse the same files, raising an error that names
+the file and the word or line and says what to do: ``EOFError`` when the file is truncated,
+``VectorFileError`` (a ``ValueError``) for a bad header, word2vec's text format, a word that is
+not text (a header whose dimension does not match the vectors), a word seen twice, a vector
+holding NaN or infinite values, more words than the header announces (when the file is read to
+its end: ``limit`` at least the announced count, and not stopped early by ``keep_words``), or a
+damaged gzip.
 """
 import gzip
+import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -23,7 +29,7 @@ from gensim.models import KeyedVectors
 
 GZIP_MAGIC = b"\x1f\x8b"
 CHUNK_BYTES = 1 << 20
-CHECKED_WORDS = 100  # the first words are checked to be text: a wrong dimension shows at once
+CONTROL_BYTES = re.compile(rb"[\x00-\x1f]")
 FIX = ("If it came from `make data`, run `make data` again: it checks the file and fetches it "
        "anew when it fails; a stand-in file is checked and generated again by get_dataset().")
 
@@ -34,49 +40,81 @@ class VectorFileError(ValueError):
 
 def load_vectors(path: str | Path, limit: int | None = None,
                  keep_words: Iterable[str] | None = None) -> KeyedVectors:
-    """Load word2vec binary vectors from ``path`` (``.gz`` or not).
+    """Load word2vec binary vectors from ``path`` (``.gz`` or not: told by its first bytes).
 
     ``limit``: read only the first ``limit`` words of the file (None: all).
-    ``keep_words``: keep only these words (among the first ``limit``), in the file's order;
-    their vectors equal gensim's, and words the file lacks are simply absent.
+    ``keep_words``: keep only these words (among the first ``limit``), in the file's order; the
+    reading stops once all are found, and words the file lacks are simply absent.
     """
-    if keep_words is None:
-        return _load_with_gensim(path, limit)
-    wanted = {word.encode("utf-8") for word in keep_words}
+    wanted = None if keep_words is None else {word.encode("utf-8") for word in keep_words}
     with _open_maybe_gzip(path) as stream:
         try:
-            words, raw, dim = _scan_word2vec(stream, path, limit, wanted)
+            vectors, numbers = _read_word2vec(stream, path, limit, wanted)
         except (EOFError, gzip.BadGzipFile, zlib.error) as error:
             raise _damaged(path, error) from None
-    matrix = np.frombuffer(raw, dtype="<f4").reshape(len(words), dim)
-    if not np.isfinite(matrix).all():
-        bad = words[int(np.flatnonzero(~np.isfinite(matrix).all(axis=1))[0])]
-        raise VectorFileError(f"{path}: the vector of {bad!r} holds NaN or infinite values: the "
-                              f"header's dimension ({dim}) does not match the vectors, or the file "
-                              f"is damaged. {FIX}")
-    vectors = KeyedVectors(dim, count=len(words), dtype=np.float32)
-    for word, row in zip(words, matrix):  # fills the preallocated rows: no extra copy
-        vectors.add_vector(word, row)
+    finite = np.isfinite(vectors.vectors).all(axis=1)
+    if not finite.all():
+        position = int(np.flatnonzero(~finite)[0])
+        raise VectorFileError(
+            f"{path}: the vector of {vectors.index_to_key[position]!r} (word "
+            f"{numbers[position]:,}) holds NaN or infinite values: the file is damaged. {FIX}")
     return vectors
 
 
-def _load_with_gensim(path: str | Path, limit: int | None) -> KeyedVectors:
-    """gensim's loader, after a look at the start of the file; its errors name the file."""
-    with _open_maybe_gzip(path) as stream:
-        try:
-            _check_start(stream, path)
-        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-            raise _damaged(path, error) from None
-    try:
-        return KeyedVectors.load_word2vec_format(str(path), binary=True, limit=limit)
-    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-        raise _damaged(path, error) from error
-    except UnicodeDecodeError as error:
-        raise VectorFileError(
-            f"{path}: a word is not UTF-8 text ({error.reason}): the header's dimension does not "
-            f"match the vectors, or the file is not word2vec binary. {FIX}") from error
-    except ValueError as error:
-        raise VectorFileError(f"{path}: not a word2vec binary file ({error}). {FIX}") from error
+def _read_word2vec(stream: BinaryIO, path: str | Path, limit: int | None,
+                   wanted: set[bytes] | None) -> tuple[KeyedVectors, list[int]]:
+    """The vectors of the first ``limit`` words (those in ``wanted`` when given) and each kept
+    word's 1-based number in the file. Memory: one chunk plus the kept vectors, written straight
+    into preallocated rows."""
+    announced, dim, chunk = _check_start(stream, path)
+    count = announced if limit is None else min(announced, limit)
+    room = count if wanted is None else min(count, len(wanted))
+    vectors = KeyedVectors(dim, count=room, dtype=np.float32)
+    numbers: list[int] = []
+    entries = _entries(stream, path, chunk, count, dim, check_end=count == announced)
+    for number, word, row in entries:
+        if wanted is None or word in wanted:
+            vectors.add_vector(word.decode("utf-8"), np.frombuffer(row, dtype="<f4"))
+            numbers.append(number)
+            if wanted is not None and len(numbers) == len(wanted):
+                break  # every wanted word found: the rest of the file is not read
+    if len(numbers) < room:  # keep_words the file lacks: drop their empty rows
+        vectors.vectors = vectors.vectors[:len(numbers)]
+        vectors.index_to_key = vectors.index_to_key[:len(numbers)]
+    return vectors, numbers
+
+
+def _entries(stream: BinaryIO, path: str | Path, buffer: bytes, count: int, dim: int,
+             check_end: bool) -> Iterator[tuple[int, bytes, bytes]]:
+    """The first ``count`` words of the file after the header: each word's 1-based number, its
+    UTF-8 bytes and its vector's ``4 * dim`` bytes; ``buffer`` holds what was read already.
+
+    Every word must be text and new. With ``check_end``, nothing but white space may follow the
+    last word (checked when the caller reads on to the end).
+    """
+    row_bytes = 4 * dim
+    seen: dict[bytes, int] = {}
+    start = 0
+    for number in range(1, count + 1):
+        while (space := buffer.find(b" ", start)) < 0 or len(buffer) - space - 1 < row_bytes:
+            chunk = stream.read(CHUNK_BYTES)
+            if not chunk:
+                raise EOFError(f"{path} ends after {number - 1:,} of the {count:,} words its "
+                               f"header announces: the file is truncated (an interrupted "
+                               f"download?). {FIX}")
+            buffer, start = buffer[start:] + chunk, 0
+        word = buffer[start:space].lstrip(b"\n")
+        _check_word(word, number, dim, path)
+        if (first := seen.setdefault(word, number)) != number:
+            raise VectorFileError(
+                f"{path}: word {number:,} ({word.decode('utf-8')!r}) is word {first:,} again: a "
+                f"word2vec file holds each word once (a damaged or concatenated file). {FIX}")
+        yield number, word, buffer[space + 1:space + 1 + row_bytes]
+        start = space + 1 + row_bytes
+    if check_end and (buffer[start:] + stream.read(CHUNK_BYTES)).strip():
+        raise VectorFileError(f"{path} holds more after its {count:,} announced words: the "
+                              f"header's word count or dimension ({dim}) does not match the "
+                              f"vectors. {FIX}")
 
 
 def _damaged(path: str | Path, error: Exception) -> Exception:
@@ -132,56 +170,14 @@ def _is_number(field: bytes) -> bool:
     return True
 
 
-def _scan_word2vec(stream: BinaryIO, path: str | Path, limit: int | None,
-                   wanted: set[bytes]) -> tuple[list[str], bytearray, int]:
-    """Stream a word2vec binary file; the wanted words, their vectors' bytes back to back
-    (``len(words) * D`` float32) and D.
-
-    Reads chunk by chunk, so memory holds one chunk plus the kept vectors. Stops early once
-    every wanted word is found. The first occurrence of a repeated word wins, as in gensim.
-    The first ``CHECKED_WORDS`` words and every kept one must be text, and a file read to the
-    end must hold nothing after its last vector.
-    """
-    announced, dim, buffer = _check_start(stream, path)
-    count = announced if limit is None else min(announced, limit)
-    row_bytes = 4 * dim
-    words: list[str] = []
-    rows = bytearray()
-    seen: set[bytes] = set()
-    start = 0
-    for index in range(count):
-        if len(seen) == len(wanted):
-            break
-        while (space := buffer.find(b" ", start)) < 0 or len(buffer) - space - 1 < row_bytes:
-            chunk = stream.read(CHUNK_BYTES)
-            if not chunk:
-                raise EOFError(f"{path} ends after {index:,} of the {count:,} words its header "
-                               f"announces: the file is truncated (an interrupted download?). {FIX}")
-            buffer, start = buffer[start:] + chunk, 0
-        word = buffer[start:space].lstrip(b"\n")
-        kept = word in wanted and word not in seen
-        if index < CHECKED_WORDS or kept:
-            _check_word(word, index, dim, path)
-        if kept:
-            seen.add(word)
-            words.append(word.decode("utf-8"))
-            rows += buffer[space + 1:space + 1 + row_bytes]
-        start = space + 1 + row_bytes
-    else:
-        if count == announced and (buffer[start:] + stream.read(CHUNK_BYTES)).strip():
-            raise VectorFileError(f"{path} holds more after its {count:,} announced words: the "
-                                  f"header's dimension ({dim}) or word count does not match the "
-                                  f"vectors. {FIX}")
-    return words, rows, dim
-
-
-def _check_word(word: bytes, index: int, dim: int, path: str | Path) -> None:
+def _check_word(word: bytes, number: int, dim: int, path: str | Path) -> None:
     """A word must be UTF-8 text without control characters; else the file is misread."""
     try:
-        text = word.decode("utf-8")
+        word.decode("utf-8")
+        text = bool(word) and not CONTROL_BYTES.search(word)
     except UnicodeDecodeError:
-        text = None
-    if not word or text is None or any(ord(char) < 32 for char in text):
+        text = False
+    if not text:
         raise VectorFileError(
-            f"{path}: word {index + 1:,} is not text ({word[:24]!r}): the header's dimension "
+            f"{path}: word {number:,} is not text ({word[:24]!r}): the header's dimension "
             f"({dim}) does not match the vectors, or the file is not word2vec binary. {FIX}")

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from tqdm import tqdm
 
-from sodata import assets
+from sodata import downloader
 from sodata.__main__ import main as data_cli
+from sodata.archive import safe_extract
 from sodata.assets import (
     ASSETS,
     Asset,
@@ -20,11 +21,10 @@ from sodata.assets import (
     DownloadError,
     UnsafeArchiveError,
     VerificationError,
-    download,
-    download_all,
-    require_real_data,
-    safe_extract,
 )
+from sodata.downloader import download, download_all
+from sodata.paths import MIRROR_ENV
+from sodata.verified import require_real_data
 
 PAYLOAD = bytes(range(256)) * 1200  # 300 KiB: several chunks, still instant
 PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()
@@ -144,8 +144,8 @@ def server():
 
 @pytest.fixture(autouse=True)
 def _no_mirror_no_wait(monkeypatch):
-    monkeypatch.delenv(assets.MIRROR_ENV, raising=False)
-    monkeypatch.setattr(assets, "RETRY_WAIT_S", 0.0)
+    monkeypatch.delenv(MIRROR_ENV, raising=False)
+    monkeypatch.setattr(downloader, "RETRY_WAIT_S", 0.0)
 
 
 def _asset(url: str, **fields) -> Asset:
@@ -186,7 +186,7 @@ def test_download_verifies_then_uses_the_cache(server, tmp_path):
 
 def test_progress_bar_shows_size_and_speed(server, tmp_path, capsys, monkeypatch):
     # `make test` sets TQDM_DISABLE=1, which tqdm reads at import: force this one bar on.
-    monkeypatch.setattr(assets, "tqdm", lambda **options: tqdm(**{**options, "disable": False}))
+    monkeypatch.setattr(downloader, "tqdm", lambda **options: tqdm(**{**options, "disable": False}))
     download(_asset(f"{server.base}/files/payload.bin"), root=tmp_path, progress=True)
     err = capsys.readouterr().err
     assert "payload.bin" in err and "300k" in err and "B/s" in err, err
@@ -269,7 +269,7 @@ def test_http_404_names_the_url_and_the_ways_out(server, tmp_path):
         download(_asset(f"{server.base}/files/absent.bin"), root=tmp_path, progress=False)
     message = str(caught.value)
     assert "404" in message and "/files/absent.bin" in message
-    assert "make data" in message and assets.MIRROR_ENV in message
+    assert "make data" in message and MIRROR_ENV in message
 
 
 def test_offline_says_what_is_missing_where_and_the_two_ways(tmp_path):
@@ -279,7 +279,7 @@ def test_offline_says_what_is_missing_where_and_the_two_ways(tmp_path):
     assert "payload.bin is missing" in message and str(tmp_path / "payload.bin") in message
     assert "1. with network access: `make data`" in message
     assert f"2. without: copy payload.bin to {tmp_path / 'payload.bin'}" in message
-    assert f"{assets.MIRROR_ENV}=" in message
+    assert f"{MIRROR_ENV}=" in message
 
 
 # Google Drive's confirmation page ----------------------------------------------------------------
@@ -298,7 +298,7 @@ def test_google_drive_page_without_a_token_explains_quota_and_manual_way(server,
         download(_asset(url), root=tmp_path, progress=False)
     message = str(caught.value)
     assert "quota" in message and "no longer shared" in message
-    assert str(tmp_path / "payload.bin") in message and assets.MIRROR_ENV in message
+    assert str(tmp_path / "payload.bin") in message and MIRROR_ENV in message
     assert not (tmp_path / "payload.bin").exists()
 
 
@@ -367,20 +367,20 @@ def test_the_mirror_is_copied_and_verified_without_network(tmp_path, monkeypatch
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     (mirror / "payload.bin").write_bytes(PAYLOAD)
-    monkeypatch.setenv(assets.MIRROR_ENV, str(mirror))
+    monkeypatch.setenv(MIRROR_ENV, str(mirror))
     path = download(_asset(_closed_port_url()), root=tmp_path / "cache", progress=False)
     assert path.read_bytes() == PAYLOAD and (mirror / "payload.bin").exists()
 
 
 def test_a_mirror_without_the_file_names_it(tmp_path, monkeypatch):
-    monkeypatch.setenv(assets.MIRROR_ENV, str(tmp_path))
+    monkeypatch.setenv(MIRROR_ENV, str(tmp_path))
     with pytest.raises(DownloadError, match=f"{tmp_path / 'payload.bin'} does not exist"):
         download(_asset(_closed_port_url()), root=tmp_path / "cache", progress=False)
 
 
 def test_a_bad_file_in_the_mirror_is_quarantined(tmp_path, monkeypatch):
     (tmp_path / "payload.bin").write_bytes(PAYLOAD[:-1] + b"!")
-    monkeypatch.setenv(assets.MIRROR_ENV, str(tmp_path))
+    monkeypatch.setenv(MIRROR_ENV, str(tmp_path))
     with pytest.raises(VerificationError, match="sha256") as caught:
         download(_asset(_closed_port_url()), root=tmp_path / "cache", progress=False)
     assert f"the mirror folder {tmp_path}" in str(caught.value)
@@ -399,7 +399,7 @@ def test_require_real_data_names_missing_files_and_the_two_ways(tmp_path, monkey
                  tmp_path / "GoogleNews-vectors-negative300.bin.gz"):
         assert str(path) in message
     assert "StackOverflowData.zip" in message and "make data" in message
-    assert f"{assets.MIRROR_ENV}=" in message
+    assert f"{MIRROR_ENV}=" in message
 
 
 def test_require_real_data_refuses_files_placed_but_never_verified(tmp_path, monkeypatch):
@@ -424,18 +424,19 @@ def test_get_dataset_real_without_data_raises_the_same_error(tmp_path, monkeypat
         get_dataset("real")
 
 
-def test_download_all_fetches_the_required_assets(server, tmp_path, monkeypatch):
-    table = {"payload": _asset(f"{server.base}/files/payload.bin"),
-             "optional": _asset(f"{server.base}/files/absent.bin", name="optional", required=False)}
-    monkeypatch.setattr(assets, "ASSETS", table)
+def test_download_all_fetches_the_required_assets(server, tmp_path, use_assets):
+    use_assets({"payload": _asset(f"{server.base}/files/payload.bin"),
+                "optional": _asset(f"{server.base}/files/absent.bin", name="optional",
+                                   required=False)})
     assert download_all(root=tmp_path, progress=False) == {"payload": tmp_path / "payload.bin"}
     with pytest.raises(KeyError, match="choose among payload, optional"):
         download_all(["nope"], root=tmp_path)
 
 
-def test_the_command_line_reports_errors_without_a_traceback(tmp_path, monkeypatch, capsys):
+def test_the_command_line_reports_errors_without_a_traceback(tmp_path, monkeypatch, capsys,
+                                                             use_assets):
     monkeypatch.setenv("HW_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(assets, "ASSETS", {"payload": _asset(_closed_port_url())})
+    use_assets({"payload": _asset(_closed_port_url())})
     assert data_cli(["download"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("payload: FAILED\ncannot reach") and "make data" in err
@@ -446,6 +447,6 @@ def test_the_command_line_reports_errors_without_a_traceback(tmp_path, monkeypat
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     (mirror / "payload.bin").write_bytes(PAYLOAD)
-    monkeypatch.setenv(assets.MIRROR_ENV, str(mirror))
+    monkeypatch.setenv(MIRROR_ENV, str(mirror))
     assert data_cli(["download", "payload"]) == 0
     assert (tmp_path / "payload.bin").read_bytes() == PAYLOAD

@@ -20,11 +20,13 @@ import pytest
 
 from sodata import assets, load_vectors, read_corpus, resolve_dataset_name
 from sodata.__main__ import main as data_cli
-from sodata.assets import (Asset, DataMissingError, UnsafeArchiveError, VerificationError,
-                           check_verified, download, download_all, is_verified, require_real_data,
-                           safe_extract)
-from sodata.standin import generate
-from sodata.standin.writer import check_manifest
+from sodata.archive import safe_extract
+from sodata.assets import Asset, DataMissingError, UnsafeArchiveError, VerificationError
+from sodata.downloader import download, download_all
+from sodata.paths import MIRROR_ENV
+from sodata.verified import check_verified, is_verified, require_real_data
+from sodata.standin import generate, generation_of
+from sodata.standin.writer import check_dataset
 from sodata.vectors import VectorFileError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -91,7 +93,7 @@ def mirror(tmp_path, monkeypatch) -> Path:
     """A mirror folder ($HW_DATA_MIRROR) and a cache folder ($HW_DATA_DIR = tmp_path/cache)."""
     folder = tmp_path / "mirror"
     folder.mkdir()
-    monkeypatch.setenv(assets.MIRROR_ENV, str(folder))
+    monkeypatch.setenv(MIRROR_ENV, str(folder))
     monkeypatch.setenv("HW_DATA_DIR", str(tmp_path / "cache"))
     return folder
 
@@ -170,12 +172,11 @@ def test_a_zip_slip_archive_is_set_aside_too(mirror, tmp_path):
 # Data used because it was verified ----------------------------------------------------------------
 
 @pytest.fixture
-def real_tables(mirror, monkeypatch) -> Path:
+def real_tables(mirror, use_assets) -> Path:
     """Small stand-ins for the two real assets, served from the mirror; the cache folder."""
     (mirror / "corpus.zip").write_bytes(CORPUS)
     (mirror / "vectors.bin.gz").write_bytes(VECTORS)
-    monkeypatch.setattr(assets, "ASSETS", {"stackoverflow": _corpus_asset(),
-                                           "googlenews": _vectors_asset()})
+    use_assets({"stackoverflow": _corpus_asset(), "googlenews": _vectors_asset()})
     return mirror.parent / "cache"
 
 
@@ -250,7 +251,9 @@ def _generating_child(out: Path) -> subprocess.Popen:
 
 
 def _leftovers(folder: Path) -> list[str]:
-    return sorted(path.name for path in folder.iterdir() if path.name != ".d.lock")
+    """What is beside the data set ``d`` but its lock and its generations."""
+    return sorted(path.name for path in folder.iterdir()
+                  if path.name != ".d.lock" and not path.name.startswith(".d.gen-"))
 
 
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP],
@@ -287,10 +290,10 @@ def test_a_changed_standin_file_of_the_same_size_is_generated_again(tmp_path, ca
     train = out / "train.tsv"
     original = train.read_bytes()
     train.write_bytes(original.swapcase())
-    assert "changed since it was generated" in check_manifest(out)
+    assert "changed since it was generated" in check_dataset(generation_of(out))[0]
     generate("tiny", out=out, **SMALL)
     assert "changed since it was generated" in capsys.readouterr().err
-    assert train.read_bytes() == original and check_manifest(out) is None
+    assert train.read_bytes() == original and check_dataset(generation_of(out))[0] is None
 
 
 # Word vectors -------------------------------------------------------------------------------------
@@ -331,12 +334,21 @@ def test_a_truncated_gzip_names_the_file(tmp_path, keep):
         load_vectors(path, keep_words=["nowhere"] if keep else None)
 
 
-def test_a_plain_file_named_gz_names_the_file_on_the_gensim_path(tmp_path):
+def test_a_plain_file_named_gz_is_read_on_both_paths(tmp_path):
     path = tmp_path / "v.bin.gz"
     path.write_bytes(gzip.decompress(_vectors_file(tmp_path / "real.gz").read_bytes()))
-    with pytest.raises(VectorFileError, match=f"{path} does not decompress"):
-        load_vectors(path)
-    assert load_vectors(path, keep_words=["w1"]).index_to_key == ["w1"]  # sniffed by its bytes
+    assert load_vectors(path).index_to_key == WORDS  # sniffed by its bytes, not its name
+    assert load_vectors(path, keep_words=["w1"]).index_to_key == ["w1"]
+
+
+@pytest.mark.parametrize("keep", [True, False], ids=["keep_words", "all words"])
+def test_a_damaged_gzip_names_the_file(tmp_path, keep):
+    path = _vectors_file(tmp_path / "v.bin.gz")
+    data = bytearray(path.read_bytes())
+    data[40:60] = bytes(20)  # inside the deflate stream
+    path.write_bytes(bytes(data))
+    with pytest.raises((VectorFileError, EOFError), match=f"{path}"):
+        load_vectors(path, keep_words=["w39"] if keep else None)
 
 
 # Line endings -------------------------------------------------------------------------------------

@@ -16,9 +16,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from sodata import assets
+from sodata import downloader
 from sodata.__main__ import main as data_cli
-from sodata.assets import Asset, DownloadError, download
+from sodata.assets import Asset, DownloadError
+from sodata.downloader import download
+from sodata.paths import MIRROR_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PAYLOAD = bytes(range(256)) * 1200  # 300 KiB
@@ -129,8 +131,8 @@ def server():
 
 @pytest.fixture(autouse=True)
 def _no_mirror_no_wait(monkeypatch):
-    monkeypatch.delenv(assets.MIRROR_ENV, raising=False)
-    monkeypatch.setattr(assets, "RETRY_WAIT_S", 0.0)
+    monkeypatch.delenv(MIRROR_ENV, raising=False)
+    monkeypatch.setattr(downloader, "RETRY_WAIT_S", 0.0)
 
 
 def _asset(url: str, **fields) -> Asset:
@@ -143,8 +145,9 @@ CHILD = textwrap.dedent("""
     import sys
     from sodata import assets
     from sodata.__main__ import main
-    assets.ASSETS = {"payload": assets.Asset(name="payload", url=sys.argv[1], filename="payload.bin",
-                                             size=int(sys.argv[2]), sha256=sys.argv[3])}
+    assets.ASSETS.clear()
+    assets.ASSETS["payload"] = assets.Asset(name="payload", url=sys.argv[1], filename="payload.bin",
+                                            size=int(sys.argv[2]), sha256=sys.argv[3])
     sys.exit(main(["download"]))
 """)
 
@@ -152,7 +155,7 @@ CHILD = textwrap.dedent("""
 def _child(url: str, cache: Path, stderr: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "HW_DATA_DIR": str(cache),
            "TQDM_DISABLE": "1"}
-    env.pop(assets.MIRROR_ENV, None)
+    env.pop(MIRROR_ENV, None)
     with open(stderr, "wb") as err:
         return subprocess.Popen([sys.executable, "-c", CHILD, url, str(len(PAYLOAD)), PAYLOAD_SHA],
                                 env=env, stdout=subprocess.PIPE, stderr=err)
@@ -216,7 +219,7 @@ def test_an_unpinned_asset_is_capped_by_max_size(server, tmp_path):
 
 
 def test_too_little_free_space_is_said_before_writing(server, tmp_path, monkeypatch):
-    monkeypatch.setattr(assets.shutil, "disk_usage",
+    monkeypatch.setattr(downloader.shutil, "disk_usage",
                         lambda path: SimpleNamespace(total=1 << 40, used=1 << 40, free=1_000))
     with pytest.raises(DownloadError, match=r"needs 307,200 more bytes in .* only 1,000 are free"):
         download(_asset(f"{server.base}/files/payload.bin"), root=tmp_path, progress=False)
@@ -226,7 +229,7 @@ def test_too_little_free_space_is_said_before_writing(server, tmp_path, monkeypa
 # Stalls and Ctrl-C ---------------------------------------------------------------------------------
 
 def test_a_stalled_link_times_out_and_resumes_what_arrived(server, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(assets, "HTTP_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(downloader, "HTTP_TIMEOUT_S", 1.0)
     path = download(_asset(f"{server.base}/stall/payload.bin"), root=tmp_path, progress=False)
     assert path.read_bytes() == PAYLOAD
     assert server.log == [("/stall/payload.bin", None), ("/stall/payload.bin", f"bytes={HALF}-")]
@@ -254,9 +257,10 @@ def test_ctrl_c_ends_with_one_line_and_keeps_what_arrived_for_resume(server, tmp
 
 # make data -----------------------------------------------------------------------------------------
 
-def test_make_data_reports_every_asset_and_the_offline_way(server, tmp_path, monkeypatch, capsys):
+def test_make_data_reports_every_asset_and_the_offline_way(server, tmp_path, monkeypatch, capsys,
+                                                           use_assets):
     monkeypatch.setenv("HW_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(assets, "ASSETS", {
+    use_assets({
         "first": _asset(f"{server.base}/missing.bin", name="first", filename="first.bin"),
         "second": _asset(f"{server.base}/files/payload.bin", name="second", filename="second.bin")})
     assert data_cli(["download"]) == 1

@@ -84,3 +84,40 @@ def test_reading_is_fast(tmp_path):
     elapsed = time.perf_counter() - start
     assert len(rows) == 100_000 and rows[-1][-1] == "key"
     assert elapsed < 2.0, f"read 100,000 rows in {elapsed:.2f} s"
+
+
+# Rows that are not rows (issue 24) -----------------------------------------------------------------
+
+@pytest.mark.parametrize("reader", [read_corpus, read_validation])
+def test_a_nul_byte_in_a_title_names_the_line_and_field(tmp_path, reader):
+    path = _write(tmp_path, b"q\td\tn\nq\td\x00d\tn\n")
+    with pytest.raises(CorpusFormatError) as caught:
+        reader(path)
+    assert caught.value.line == 2 and "NUL byte in field 2" in str(caught.value)
+
+
+@pytest.mark.parametrize("reader", [read_corpus, read_validation])
+def test_a_title_longer_than_any_title_names_the_line(tmp_path, reader):
+    from sodata.readers import MAX_TITLE_CHARS
+
+    huge = b"x" * (50 << 20)  # a 50 MB line: a file without its line breaks, or not a corpus
+    path = _write(tmp_path, b"q\td\tn\n" + huge + b"\td\tn\n")
+    with pytest.raises(CorpusFormatError) as caught:
+        reader(path)
+    assert caught.value.line == 2
+    assert f"field 1 holds {50 << 20:,} characters, more than the {MAX_TITLE_CHARS:,}" in str(caught.value)
+
+
+def test_a_title_of_the_longest_length_is_fine(tmp_path):
+    from sodata.readers import MAX_TITLE_CHARS
+
+    title = "é" * MAX_TITLE_CHARS  # counted in characters, not bytes
+    path = _write(tmp_path, f"{title}\td\tn\n".encode())
+    assert read_validation(path) == [[title, "d", "n"]]
+
+
+@pytest.mark.parametrize("line", [b"\t\t\n", b"q\t\tn\n", b"q\td\tn\t\n"])
+def test_a_validation_row_with_an_empty_field_names_it(tmp_path, line):
+    path = _write(tmp_path, b"q\td\tn\n" + line)
+    with pytest.raises(CorpusFormatError, match=r"line 2: field \d is empty"):
+        read_validation(path)

@@ -6,7 +6,7 @@ import pytest
 from gensim.models import KeyedVectors
 
 from sodata import vectors as vectors_module
-from sodata.vectors import load_vectors
+from sodata.vectors import VectorFileError, load_vectors
 
 WORDS = ["the", "python", "c++", "naïve", "данные", "list", "sort", "dict", "jquery", "java"]
 DIM = 5
@@ -81,15 +81,12 @@ def test_a_chunk_boundary_inside_a_word_or_vector(tmp_path, monkeypatch):
     np.testing.assert_array_equal(ours.vectors, matrix[::3])
 
 
-def test_the_first_of_a_repeated_word_wins(tmp_path):
+@pytest.mark.parametrize("keep", [True, False], ids=["keep_words", "all words"])
+def test_a_repeated_word_names_the_word_and_both_places(tmp_path, keep):
     path = tmp_path / "v.bin"
     _write_word2vec(path, ["a", "b", "a"], _matrix(3))
-    ours = load_vectors(path, keep_words={"a", "b", "c"})
-    gensims = KeyedVectors.load_word2vec_format(str(path), binary=True)
-    assert ours.index_to_key == ["a", "b"]
-    for word in ("a", "b"):
-        np.testing.assert_array_equal(ours[word], gensims[word])
-    np.testing.assert_array_equal(ours["a"], _matrix(3)[0])
+    with pytest.raises(VectorFileError, match=r"v.bin: word 3 \('a'\) is word 1 again"):
+        load_vectors(path, keep_words={"a", "b", "c"} if keep else None)
 
 
 def test_no_kept_word_gives_empty_vectors(gensim_file):
@@ -120,3 +117,43 @@ def test_limit_and_keep_words_together_on_300_dimensions(tmp_path):
     ours = load_vectors(path, limit=1_000, keep_words=words[::100])
     assert ours.index_to_key == words[:1_000:100] and ours.vectors.shape == (10, 300)
     np.testing.assert_array_equal(ours["word900"], matrix[900])
+
+
+# Vectors that are not vectors, on both paths (issue 24) ------------------------------------------
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("keep", [True, False], ids=["keep_words", "all words"])
+def test_a_non_finite_value_names_the_word(tmp_path, bad, keep):
+    matrix = _matrix()
+    matrix[4, 2] = bad
+    path = tmp_path / "v.bin.gz"
+    _write_word2vec(path, WORDS, matrix)
+    with pytest.raises(VectorFileError, match=r"v.bin.gz: the vector of 'данные' \(word 5\) "
+                                              r"holds NaN or infinite values"):
+        load_vectors(path, limit=None if keep else 8, keep_words=WORDS if keep else None)
+
+
+@pytest.mark.parametrize("limit", [None, 500_000])
+def test_a_header_announcing_fewer_words_than_the_file_holds(tmp_path, limit):
+    path = tmp_path / "v.bin.gz"
+    _write_word2vec(path, WORDS, _matrix(), count=len(WORDS) - 3)
+    with pytest.raises(VectorFileError, match=r"v.bin.gz holds more after its 7 announced words"):
+        load_vectors(path, limit=limit)
+
+
+def test_the_first_words_of_a_longer_file_are_read_with_a_limit(tmp_path):
+    """With ``limit`` below the announced count nothing past it is read, as in gensim."""
+    path = tmp_path / "v.bin.gz"
+    _write_word2vec(path, WORDS, _matrix())
+    assert load_vectors(path, limit=3).index_to_key == WORDS[:3]
+
+
+@pytest.mark.parametrize("keep", [True, False], ids=["keep_words", "all words"])
+def test_a_word_that_is_not_text_names_the_word_number(tmp_path, keep):
+    """A header one float short: from the second word on, words are read from inside vectors."""
+    path = tmp_path / "v.bin"
+    _write_word2vec(path, WORDS, _matrix(dim=DIM + 1), newline=False)
+    data = path.read_bytes().replace(f"{len(WORDS)} {DIM + 1}".encode(), f"{len(WORDS)} {DIM}".encode(), 1)
+    path.write_bytes(data)
+    with pytest.raises(VectorFileError, match=r"v.bin: word 2 is not text .* header's dimension \(5\)"):
+        load_vectors(path, keep_words=["java"] if keep else None)

@@ -285,7 +285,6 @@ def test_the_sandbox_mounts_no_answers(setup, tmp_path):
     """Only the trusted code, the submission and the data files a check reads are mounted: never
     the labelled validation set, the test set or the manifest that names the seed."""
     grader, data = setup["grader"], setup["data"]
-    (data.root / "manifest.json").write_text('{"seed": 7}')
     plan = grader.plans["part1.total"]
     reads_train = dataclasses.replace(plan.check, files=("train", "vectors"))
     grader.plans["part1.total"] = dataclasses.replace(plan, check=reads_train)

@@ -1,6 +1,8 @@
 """A busy machine costs a correct student nothing: every limit counts the work done (CPU time,
 time runnable), never the wall clock. A batch of four course-style solutions is graded while 24
-CPU-bound processes, each in a session of its own, compete for the same cores."""
+CPU-bound processes, each in a session of its own, compete for the same cores. (The hidden data
+and the reference's side are prepared first: no limit that could cost a student applies there,
+and under this load the single preparation process would take most of the test's time.)"""
 import shutil
 import subprocess
 import sys
@@ -24,19 +26,19 @@ def test_a_loaded_batch_gives_every_correct_copy_full_marks(tmp_path):
     release.build(solved)
     for path in SOLUTION.glob("*.py"):
         shutil.copy(path, solved / "hw_utils" / path.name)
-    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"],
-                                start_new_session=True) for _ in range(BURNERS)]
-    try:
-        time.sleep(5)  # the load average climbs
-        # Four sandboxes at once (a grader's choice): a fair share of the cores is what any
-        # process gets, and the limits count only the work done.
-        config = GraderConfig(seed=20261203, out_dir=tmp_path / "out", quiet=True, jobs=4)
-        with Grader(config) as grader:
+    # Four sandboxes at once (a grader's choice): a fair share of the cores is what any process
+    # gets, and the limits count only the work done.
+    config = GraderConfig(seed=20261203, out_dir=tmp_path / "out", quiet=True, jobs=4)
+    with Grader(config) as grader:
+        burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"],
+                                    start_new_session=True) for _ in range(BURNERS)]
+        try:
+            time.sleep(5)  # the load average climbs
             reports = grader.grade_many([(f"copy{i}", solved) for i in range(4)])
-    finally:
-        for burner in burners:
-            burner.kill()
-            burner.wait()
+        finally:
+            for burner in burners:
+                burner.kill()
+                burner.wait()
     for report in reports:
         failed = {r.name: r.reason for r in report.results if r.status == "fail"}
         assert report.total() == (10.0, 10.0), failed

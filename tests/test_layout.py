@@ -6,15 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.import_graph import find_circle, import_graph
+
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("hw_utils", "hw_checks", "sodata", "grader", "instructor", "maintainers",
             "benchmarks", "student", "tests")
 AUDIENCE = re.compile(r"\bfor (course )?(students|graders|instructors|maintainers|everyone)\b",
                       re.I)
-# A module named in a string: "package.module:attribute" or import_module("package.module").
-NAMED = re.compile(r"^((?:%s)(?:\.\w+)+|(?:%s)(?=:))(?::\w+)?$" % (("|".join(PACKAGES),) * 2))
-
-
 def top_level_folders() -> list[Path]:
     ignored = {"data", "dist", "build", "runs"}
     return sorted(p for p in REPO.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
@@ -32,72 +30,13 @@ def test_every_top_level_folder_says_whom_it_serves(folder):
     assert AUDIENCE.search(first), f"{folder.name}/: its first line says no audience: {first!r}"
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(REPO).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def imported(path: Path, module: str) -> set[str]:
-    """The project modules ``path`` imports, anywhere in it, or names in a string."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1]
-                                + ([base] if base else []))
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            match = NAMED.match(node.value)
-            if match and "/" not in node.value:
-                found.add(match.group(1))
-    return {name for name in found if name.split(".")[0] in PACKAGES}
-
-
-def project_modules() -> dict[str, Path]:
-    return {module_name(path): path for package in PACKAGES
-            for path in (REPO / package).rglob("*.py") if "fixtures" not in path.parts}
-
-
 def graph() -> dict[str, set[str]]:
-    modules = project_modules()
-    edges = {}
-    for name, path in modules.items():
-        targets = set()
-        for target in imported(path, name):
-            while target and target not in modules:  # "package.module.Class" -> the module
-                target = target.rpartition(".")[0]
-            if target and target != name:
-                targets.add(target)
-        edges[name] = targets
-    return edges
+    return import_graph(REPO, [p for p in PACKAGES if (REPO / p).is_dir()])
 
 
 def test_the_import_graph_has_no_circle():
-    edges = graph()
-    state: dict[str, int] = {}
-    path: list[str] = []
-
-    def visit(node: str) -> None:
-        state[node] = 1
-        path.append(node)
-        for target in sorted(edges.get(node, ())):
-            if state.get(target) == 1:
-                cycle = path[path.index(target):] + [target]
-                pytest.fail("import circle: " + " -> ".join(cycle))
-            if target not in state:
-                visit(target)
-        path.pop()
-        state[node] = 2
-
-    for node in sorted(edges):
-        if node not in state:
-            visit(node)
+    circle = find_circle(graph())
+    assert circle is None, "import circle: " + " -> ".join(circle)
 
 
 # Which packages may import which: the shipped ones never reach the instructor's or grader's.

@@ -11,7 +11,7 @@ from hw_utils.embedding import Embedder
 from instructor.ranking import FastScorer
 from hw_utils.scoring import Scorer
 from sodata import get_dataset, load_vectors, read_corpus
-from sodata.datasets import REPO_ROOT
+from sodata.paths import REPO_ROOT
 from instructor.pipeline import course_preprocessor, preprocess_rows
 
 REAL_TITLES = REPO_ROOT.parent / "shared" / "realtext" / "stackoverflow_titles.tsv"

@@ -1,8 +1,11 @@
-"""Scales and knobs of the stand-in generator.
+"""Scales and knobs of the stand-in generator, and the folder each data set is kept in.
 
 Every knob is a field of ``Knobs`` with a default; ``generate(scale, seed, out, **knobs)``
 overrides them by name. The manifest records them, and a data set on disk is reused only when
-its scale, seed, generator version and knobs all match.
+its scale, seed, generator version and knobs all match. ``folder_name`` names a data set's default
+folder after what makes it: ``standin-tiny``, ``standin-tiny-seed3``,
+``standin-tiny-oov_rate=0.2`` (the knobs that differ from the scale's), so a data set with other
+knobs never goes over the default one.
 """
 from dataclasses import asdict, dataclass, fields, replace
 
@@ -94,3 +97,18 @@ def make_knobs(scale: str, overrides: dict) -> Knobs:
     if knobs.pool_size < 2:
         raise ValueError("stand-in knob pool_size must be at least 2")
     return knobs
+
+
+def knob_changes(scale: str, knobs: dict) -> dict:
+    """The knobs of ``knobs`` (a ``Knobs.as_dict()``) that differ from the scale's own."""
+    defaults = SCALES[scale].as_dict()
+    return {name: value for name, value in knobs.items() if defaults.get(name) != value}
+
+
+def folder_name(scale: str, seed: int = 0, knobs: dict | None = None) -> str:
+    """The default folder name of the data set of ``scale``, ``seed`` and ``knobs`` (a
+    ``Knobs.as_dict()``; None: the scale's own)."""
+    changes = knob_changes(scale, knobs) if knobs is not None else {}
+    parts = [f"standin-{scale}", *([f"seed{seed}"] if seed else []),
+             *(f"{name}={value}" for name, value in sorted(changes.items()))]
+    return "-".join(parts)
