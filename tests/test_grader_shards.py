@@ -135,11 +135,13 @@ def test_the_command_line_needs_a_seed_and_an_out_for_a_shard(batch, capsys):
 
 @pytest.mark.slow
 def test_a_slurm_job_array_grades_the_batch_as_one_process_does(batch, one_process, tmp_path):
+    """The real sbatch path (one-node cluster, three array tasks and the merge) kept cheap: the
+    small grader root's checks, no quality bars (--no-quality), the tiny batch above."""
     out = tmp_path / "slurm"
     command = [sys.executable, "-m", "grader.slurm", "--batch", str(batch["batch"]),
                "--shards", "3", "--seed", str(SEED), "--out", str(out), "--wait",
                "--grader-args", f"--registry {MODULE}:CHECKS --root {batch['root']} "
-                                f"--time-factor 10",
+                                f"--time-factor 10 --no-quality",
                "--", "--cpus-per-task=1", "--mem=1G", "--time=30"]
     with contextlib.ExitStack() as stack:
         try:
