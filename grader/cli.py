@@ -41,8 +41,8 @@ def parser() -> argparse.ArgumentParser:
                         help="submissions graded at once (default: cores / 2 + 1)")
     parser.add_argument("--quality", action=argparse.BooleanOptionalAction, default=None,
                         help="grade the course's Hits@500 bars: each part's flow trained on the "
-                             "calibrated sample stand-in (about a minute per submission). Final "
-                             "grades: on by default for --batch, off for one --submission")
+                             "calibrated sample stand-in (the costliest checks). Final grades: on "
+                             "by default for --batch, off for one --submission")
     parser.add_argument("--shard", type=_shard, metavar="I/N",
                         help="with --batch, --seed and --out: grade shard I of N of the batch's "
                              "sorted list into OUT/shard-I-of-N (`python -m grader merge OUT` "
