@@ -60,6 +60,7 @@ def test_on_the_stubs_every_stage_is_a_todo_and_the_run_fails(built):
     assert "| `part1.embedder` | TODO |" in (built / "summary.md").read_text()
 
 
+@pytest.mark.slow
 def test_filled_in_every_stage_passes_and_a_wrong_one_is_named(built, tmp_path):
     filled = tmp_path / "filled"
     shutil.copytree(built, filled, ignore=shutil.ignore_patterns("hw_utils"))

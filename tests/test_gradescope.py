@@ -186,6 +186,7 @@ def test_the_zip_holds_what_gradescope_runs(autograder):
     assert "numpy" in requirements and "so-duplicates" not in requirements
 
 
+@pytest.mark.slow
 def test_results_json_follows_the_contract_and_make_check_agrees(autograder, tmp_path):
     content, printed = run_autograder(autograder, GOOD + READS_TRAIN)
     assert isinstance(content["score"], (int, float)) and content["visibility"] in VISIBILITY
@@ -209,6 +210,7 @@ def test_results_json_follows_the_contract_and_make_check_agrees(autograder, tmp
         f"{gradescope.PART_TITLES[r.part]}: {r.name}": r.points for r in report.results}
 
 
+@pytest.mark.slow
 def test_the_students_code_reaches_nothing_of_the_graders(autograder):
     content, printed = run_autograder(autograder, ATTACK)
     scores = {test["name"].split(": ")[-1]: test for test in content["tests"]}
