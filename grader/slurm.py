@@ -45,9 +45,12 @@ def submit(batch: Path, shards: int, out: Path, seed: int, extra: list[str],
            grader_args: str = "", wait: bool = False) -> tuple[str, str]:
     """Submit the array and the merge after it; (array job id, merge job id)."""
     count = len(batch_entries(batch))
-    if not 1 <= shards <= max(count, 1):
-        raise SlurmError(f"--shards {shards}: use 1 to {max(count, 1)} (the batch holds "
-                         f"{count} submissions)")
+    if count == 0:
+        raise SlurmError(f"--batch {batch} holds no submissions (sub-folders or zips): nothing "
+                         f"to grade")
+    if not 1 <= shards <= count:
+        raise SlurmError(f"--shards {shards}: use 1 to {count} (the batch holds {count} "
+                         f"submissions)")
     out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "GRADER_ARGS": grader_args}
     array = sbatch([f"--array=1-{shards}", f"--output={out}/slurm-grade-%A_%a.out", *extra,

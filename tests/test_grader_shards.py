@@ -16,6 +16,7 @@ import pytest
 from grader.cache import CacheRefused, ReferenceCache
 from grader.core import grade_batch
 from grader.shards import Shard, ShardError, grade_shard, merge
+from grader.slurm import SlurmError, submit
 from tests.slurm_cluster import ClusterUnavailable, one_node_cluster
 from tests.test_grader_redteam import GOOD, HONEST, REGISTRY, config_for, make_package
 
@@ -131,6 +132,15 @@ def test_the_command_line_needs_a_seed_and_an_out_for_a_shard(batch, capsys):
     assert "between 1 and N" in capsys.readouterr().err
     assert cli.main(["merge", str(batch["base"] / "nothing-here")]) == 2
     assert "nothing to merge" in capsys.readouterr().err
+
+
+def test_slurm_refuses_an_empty_batch_and_more_shards_than_submissions(batch, tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SlurmError, match="holds no submissions"):
+        submit(tmp_path / "empty", 2, tmp_path / "out", SEED, [])
+    with pytest.raises(SlurmError, match=r"--shards 99: use 1 to \d+"):
+        submit(batch["batch"], 99, tmp_path / "out", SEED, [])
+    assert not (tmp_path / "out").exists()  # refused before anything was written or submitted
 
 
 @pytest.mark.slow
