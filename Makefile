@@ -21,7 +21,7 @@ QUIET_ENV := TQDM_DISABLE=1 PYTHONHASHSEED=0 MPLBACKEND=Agg HW_TENSORBOARD=0
 TEST_ENV := HW_DATASET=tiny $(QUIET_ENV)
 NOTEBOOK_ENV := HW_DATASET=sample $(QUIET_ENV)
 
-.PHONY: help setup demo test check validate student submission gt bench lab data verify standin notebooks browser-test clean
+.PHONY: help setup demo test check slurm gradescope validate student selfcheck submission gt bench lab data verify standin notebooks browser-test clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -66,14 +66,24 @@ test: $(STAMP)  ## the test suite and the notebooks under nbval, on the tiny sta
 	$(TEST_ENV) $(PY) -m pytest tests notebooks --nbval-lax --nbval-sanitize-with maintainers/nbval_sanitize.cfg $(PYTEST_ARGS); \
 	status=$$?; if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
 
-check: $(STAMP)  ## grade in sandboxes (SUBMISSION=path, SUBMISSIONS=dir/, SEED=n, QUALITY=1, UNSAFE=1; default: the reference)
-	$(PY) -m grader $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(SUBMISSIONS),--batch $(SUBMISSIONS)) $(if $(DATASET),--dataset $(DATASET)) $(if $(SEED),--seed $(SEED)) $(if $(QUALITY),--quality) $(if $(UNSAFE),--unsafe) $(if $(JOBS),--jobs $(JOBS))
+check: $(STAMP)  ## grade in sandboxes (SUBMISSION=path, SUBMISSIONS=dir/, SEED=n, QUALITY=1|0, SHARD=i/n OUT=dir, CACHE=dir, UNSAFE=1; default: the reference)
+	$(PY) -m grader $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(SUBMISSIONS),--batch $(SUBMISSIONS)) $(if $(DATASET),--dataset $(DATASET)) $(if $(SEED),--seed $(SEED)) $(if $(QUALITY),$(if $(filter 0,$(QUALITY)),--no-quality,--quality)) $(if $(SHARD),--shard $(SHARD)) $(if $(OUT),--out $(OUT)) $(if $(CACHE),--cache $(CACHE)) $(if $(UNSAFE),--unsafe) $(if $(JOBS),--jobs $(JOBS))
+
+slurm: $(STAMP)  ## grade SUBMISSIONS=dir/ as a Slurm job array (SHARDS=8, SEED=n, OUT=dir), merged into one scores.csv
+	@test -n "$(SUBMISSIONS)" || { echo "make slurm needs SUBMISSIONS=dir/ (a folder of submissions)"; exit 2; }
+	$(PY) -m grader.slurm --batch $(SUBMISSIONS) --shards $(or $(SHARDS),8) $(if $(SEED),--seed $(SEED)) $(if $(OUT),--out $(OUT))
+
+gradescope: $(STAMP)  ## build the Gradescope autograder (dist/gradescope/autograder.zip)
+	$(PY) -m grader.gradescope build
 
 validate: $(STAMP)  ## the reference passes every graded test; the student release fails each with NotImplementedError
 	$(PY) -m maintainers.release validate
 
 student: $(STAMP)  ## build the student release in dist/student/
 	$(PY) -m maintainers.release build --out dist/student
+
+selfcheck: $(STAMP)  ## self-checks of every graded stage on hw_utils (stored inputs; what GitHub Classroom runs)
+	$(PY) -m hw_checks $(STAGES)
 
 submission: $(STAMP)  ## zip hw_utils/ and the executed notebooks into dist/submission.zip
 	$(PY) -m student.submission --out dist/submission.zip

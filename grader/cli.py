@@ -1,4 +1,5 @@
-"""``python -m grader``: grade the reference, one submission, or a folder of them."""
+"""``python -m grader``: grade the reference, one submission, a folder of them, or a shard of a
+folder; ``python -m grader merge OUT`` joins the shards."""
 import argparse
 import datetime
 import os
@@ -6,9 +7,11 @@ import signal
 import sys
 from pathlib import Path
 
+from grader.cache import CacheRefused
 from grader.core import REPO_ROOT, GraderConfig, GraderError, grade, grade_batch
 from grader.launch import KINDS, SandboxUnavailable
 from grader.report import Report, format_table, one_line
+from grader.shards import Shard, ShardError, grade_shard, merge
 from grader.submissions import SubmissionError
 
 NO_SANDBOX = """grader: refusing to grade: {kind} isolation cannot start here.
@@ -32,12 +35,22 @@ def parser() -> argparse.ArgumentParser:
                              "sample for the quality bars), or one of tiny|sample|full|real for "
                              "every check (default auto)")
     parser.add_argument("--seed", type=int, default=None,
-                        help="the hidden data set's seed (default: a random one; in the report)")
+                        help="the hidden data set's seed (default: $GRADER_SEED, else a random "
+                             "one; in the report)")
     parser.add_argument("--jobs", type=int, default=0,
                         help="submissions graded at once (default: cores / 2 + 1)")
-    parser.add_argument("--quality", action="store_true",
-                        help="also grade the course's Hits@500 bars: each part trained whole on "
-                             "the calibrated sample stand-in (minutes per submission)")
+    parser.add_argument("--quality", action=argparse.BooleanOptionalAction, default=None,
+                        help="grade the course's Hits@500 bars: each part's flow trained on the "
+                             "calibrated sample stand-in (the costliest checks). Final grades: on "
+                             "by default for --batch, off for one --submission")
+    parser.add_argument("--shard", type=_shard, metavar="I/N",
+                        help="with --batch, --seed and --out: grade shard I of N of the batch's "
+                             "sorted list into OUT/shard-I-of-N (`python -m grader merge OUT` "
+                             "joins the shards)")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="a folder for the hidden data and the reference's side, made once "
+                             "per seed and shared (a Slurm array's jobs); refused if made by "
+                             "other code")
     parser.add_argument("--isolation", choices=KINDS, default="bwrap",
                         help="bwrap (a sandbox, the default), user (an unprivileged user, for "
                              "containers without namespaces), unsafe (none: reports say so)")
@@ -48,7 +61,19 @@ def parser() -> argparse.ArgumentParser:
                              "dist/grading/<date-time>; dist/grading/latest points at it)")
     parser.add_argument("--time-factor", type=float, default=100.0,
                         help="a check's CPU-time limit, in multiples of the reference's")
+    parser.add_argument("--registry", default=GraderConfig.registry,
+                        help="the checks, module:attribute (the maintainers' tests grade with "
+                             "small checks of their own)")
+    parser.add_argument("--root", type=Path, default=REPO_ROOT,
+                        help="the folder holding the reference hw_utils (and --registry's module)")
     return parser
+
+
+def _shard(text: str) -> Shard:
+    try:
+        return Shard.parse(text)
+    except ShardError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _terminate(signum, frame) -> None:
@@ -83,22 +108,49 @@ def run_folder(base: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["merge"]:
+        return merge_command(argv[1:])
     args = parser().parse_args(argv)
+    if args.seed is not None and args.isolation == "user":
+        print("grader: --isolation user: the students' processes can read the grader's command "
+              "line (/proc/PID/cmdline); pass the seed as GRADER_SEED=N in the environment",
+              file=sys.stderr)
+        return 2
+    if args.seed is None and os.environ.get("GRADER_SEED", "").strip():
+        try:
+            args.seed = int(os.environ["GRADER_SEED"])
+        except ValueError:
+            print(f"grader: GRADER_SEED={os.environ['GRADER_SEED']!r} is not an integer",
+                  file=sys.stderr)
+            return 2
     if args.seed is not None and args.seed < 0:
         print("grader: --seed must be a non-negative integer", file=sys.stderr)
         return 2
+    if args.shard and not (args.batch and args.out and args.seed is not None):
+        print("grader: --shard needs --batch, --out (the array's common folder) and --seed "
+              "(every shard grades on the same hidden data)", file=sys.stderr)
+        return 2
     out = args.out or run_folder(REPO_ROOT / "dist" / "grading")
+    quality = args.quality if args.quality is not None else bool(args.batch)
     config = GraderConfig(dataset=args.dataset, seed=args.seed, out_dir=out, jobs=args.jobs,
-                          isolation=args.isolation, quality=args.quality,
-                          time_factor=args.time_factor)
+                          isolation=args.isolation, quality=quality, cache=args.cache,
+                          time_factor=args.time_factor, registry=args.registry,
+                          root=args.root.resolve())
     try:
+        if args.shard:
+            grade_shard(args.batch, args.shard, config)
+            print(f"shard {args.shard.index} of {args.shard.count}: "
+                  f"{out / args.shard.folder_name}; when every shard is done: "
+                  f"python -m grader merge {out}")
+            return 0
         if args.batch:
             return _batch(args.batch, config)
         report = grade(args.submission, config)
     except SandboxUnavailable as error:
         print(NO_SANDBOX.format(kind=args.isolation, reason=error), file=sys.stderr)
         return 3
-    except (SubmissionError, GraderError) as error:
+    except (SubmissionError, GraderError, CacheRefused, ShardError) as error:
         print(f"grader: {error}", file=sys.stderr)
         return 2
     print(format_table(report))
@@ -118,5 +170,24 @@ def _batch(folder: Path, config: GraderConfig) -> int:
                   f"(+ bonus {outcome.part_points()['bonus'][0]:g})")
         else:
             print(f"{one_line(outcome[0], 32):<32} not graded: {one_line(outcome[1], 200)}")
-    print(f"scores: {config.out_dir / 'scores.csv'}; reports: {config.out_dir / 'reports'}")
+    print(f"scores: {config.out_dir / 'scores.csv'}; summary: {config.out_dir / 'summary.md'}; "
+          f"reports: {config.out_dir / 'reports'}")
+    return 0
+
+
+def merge_command(argv: list[str]) -> int:
+    """``python -m grader merge OUT``: one scores.csv and summary from OUT's shards."""
+    merge_parser = argparse.ArgumentParser(prog="python -m grader merge", description=(
+        "Join the shards graded with --shard I/N --out OUT into OUT/scores.csv, OUT/reports/ "
+        "and OUT/summary.md; refuses shards of other seeds, code or settings, or missing ones."))
+    merge_parser.add_argument("out", type=Path, help="the folder the shards were graded into")
+    args = merge_parser.parse_args(argv)
+    try:
+        summary = merge(args.out)
+    except ShardError as error:
+        print(f"grader: {error}", file=sys.stderr)
+        return 2
+    print(f"{summary['graded']} of {summary['submissions']} graded over {summary['shards']} "
+          f"shards (seed {summary['seed']}): {args.out / 'scores.csv'}, "
+          f"{args.out / 'summary.md'}")
     return 0

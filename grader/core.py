@@ -17,8 +17,8 @@ that goes wrong with one submission ends that submission's row, never the batch.
 from __future__ import annotations
 
 import compileall
+import contextlib
 import datetime
-import hashlib
 import importlib
 import os
 import secrets
@@ -34,11 +34,16 @@ from pathlib import Path
 from typing import Any
 
 from grader import judging, launch
+from grader.cache import ReferenceCache
 from grader.points import allocate
+from grader.provenance import code_fingerprint, environment, fingerprint
 from grader.remote import RemoteHost
 from grader.report import CheckResult, Report, write_csv, write_reports
-from grader.sandbox import Limits, Sandbox, SandboxBroken
-from grader.submissions import Submission, SubmissionError, intake, list_batch
+from grader.sandbox import Limits, Sandbox, SandboxBroken, Usage
+from grader.submissions import Submission, SubmissionError, batch_entries, intake
+from grader.summary import write_summary
+from grader.userspace import (ReferenceReadable, UserSpace, check_reference_hidden, expose_data,
+                              share_tree)
 from hw_checks.host import decode, pack, unpack_frame
 from sodata.standin import SCALES
 
@@ -54,6 +59,9 @@ PRELOAD = ("numpy", "scipy", "sklearn.model_selection", "sklearn.metrics.pairwis
            "gensim.models", "tqdm", "tqdm.auto",
            "tensorboard.backend.event_processing.event_multiplexer", "hw_checks.host",
            "hw_checks.glue", "hw_checks.quality", "hw_checks.bonus", "sodata", "sodata.vectors")
+
+
+GRADING_FAILED = "grading failed"  # a submission's row when the grader broke on it
 
 
 class GraderError(RuntimeError):
@@ -72,6 +80,7 @@ class GraderConfig:
     jobs: int = 0  # sandboxes at once (0: cores // 2 + 1)
     isolation: str = "bwrap"  # bwrap | user | unsafe (reports say so)
     quality: bool = False  # also the course's quality bars (whole parts trained)
+    cache: Path | None = None  # a folder for the hidden data and the reference's side per seed
     time_factor: float = 100.0  # x the reference's CPU time
     min_seconds: float = 10.0  # the least CPU time a run gets
     max_seconds: float = 600.0  # the most (a bonus item's 100 x 60 s would be 100 minutes)
@@ -132,24 +141,6 @@ def hidden_dataset(scale: str, seed: int, into: Path, generate: bool = True):
                    root / VECTORS_FILE, None, is_standin=True)
 
 
-def fingerprint(folder: Path, hash_limit: int = 64 * 2**20) -> str:
-    """sha256 over the relative paths, modes and contents of every file under ``folder`` (size
-    and modification time only for files over ``hash_limit``: the real data)."""
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            stat = path.stat()
-            digest.update(f"{path.relative_to(folder)}\0{stat.st_mode:o}\0".encode(
-                "utf-8", "surrogateescape"))
-            if stat.st_size > hash_limit:
-                digest.update(f"{stat.st_size}\0{stat.st_mtime_ns}".encode())
-                continue
-            with path.open("rb") as stream:
-                while chunk := stream.read(2**20):
-                    digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _copy_tree(sources: list[tuple[Path, str]], into: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
     for source, relative in sources:
@@ -178,6 +169,9 @@ class Grader:
             raise GraderError(f"unknown data set {config.dataset!r}: use auto, real or one of "
                               f"{', '.join(SCALES)}")
         launch.probe(config.isolation)
+        if config.isolation == "user" and config.cache is not None:
+            raise GraderError("--cache cannot be used with --isolation user: its hidden data "
+                              "would have to be reachable by the students' users")
         self.config = config
         self.seed = config.seed if config.seed is not None else secrets.randbelow(2**31)
         self.private = Path(tempfile.mkdtemp(prefix="grader-"))
@@ -214,39 +208,72 @@ class Grader:
             checks = load_checks(config.registry)
         finally:
             sys.path.remove(str(config.root))
+        self.code, self.environment = code_fingerprint(config.root, config.registry), environment()
+        self.cache = (ReferenceCache(config.cache, self.code, self.environment)
+                      if config.cache is not None else None)
+        home = self.cache.data_folder(self.seed) if self.cache else self.private / "data"
         planned = {scale: data if data is not None else hidden_dataset(
-            scale, self.seed, self.private / "data", generate=False)
-            for scale in {self._scale(c) for c in checks}}
+            scale, self.seed, home, generate=False) for scale in {self._scale(c) for c in checks}}
         data_of = {c.name: planned[self._scale(c)] for c in checks}
         applies = {c.name: (config.quality or not c.quality_bar) and _applies(c, data_of[c.name])
                    for c in checks}
         # Only the scales some applicable check needs are generated (``sample`` takes a minute).
-        self.datasets = {scale: dataset if data is not None else hidden_dataset(
-            scale, self.seed, self.private / "data") for scale, dataset in sorted(planned.items())
-            if any(applies[c.name] and self._scale(c) == scale for c in checks)}
+        needed = sorted(scale for scale in planned if any(
+            applies[c.name] and self._scale(c) == scale for c in checks))
+        with self.cache.lock(home.name) if self.cache else contextlib.nullcontext():
+            self.datasets = {scale: planned[scale] if data is not None else hidden_dataset(
+                scale, self.seed, home) for scale in needed}
         self._log(f"data: {', '.join(self.datasets)} generated with seed {self.seed} "
                   f"({time.perf_counter() - started:.1f} s)")
+        # The data files the student's side reads (mounted in a sandbox, opened to its user).
+        self.readable = {Path(getattr(data_of[c.name], name)) for c in checks
+                         if applies[c.name] for name in c.files}
+        if config.isolation == "user":
+            self._open_to_students()
+        self.shared = {path: fingerprint(path) for path in
+                       {self.trusted, *(d.root for d in self.datasets.values())}}
         prepared = self._reference([{"check": c.name, "mode": "prepare", "scale": self._scale(c)}
                                     for c in checks if applies[c.name]])
         self._log(f"reference: {len(prepared)} checks prepared "
                   f"({time.perf_counter() - started:.1f} s)")
         self.plans = self._plans(checks, prepared, applies, data_of)
-        self.shared = {path: fingerprint(path) for path in
-                       {self.trusted, *(d.root for d in self.datasets.values())}}
+
+    def _open_to_students(self) -> None:
+        """``--isolation user``: the trusted code and the data files the checks read, readable
+        by the students' users; nothing else of the grader's (``grader.userspace``)."""
+        try:
+            check_reference_hidden(self.config.root / "hw_utils" / "__init__.py")
+        except ReferenceReadable as error:
+            raise GraderError(str(error)) from None
+        self.userspace = UserSpace(self.private)
+        share_tree(self.trusted, self.private)
+        for dataset in self.datasets.values():
+            if self.private in dataset.root.parents:
+                expose_data(dataset.root, self.readable, self.private)
 
     def _scale(self, check) -> str:
         return check.scale if self.config.dataset == "auto" else self.config.dataset
 
     def _reference(self, items: list[dict]) -> dict:
-        """Run the trusted preparation process on ``items`` (see ``grader.prepare``)."""
-        job = Path(tempfile.mkstemp(prefix="reference-in-", dir=self.private)[1])
-        out = job.with_name(job.name.replace("-in-", "-out-"))
+        """The trusted preparation process's results for ``items`` (see ``grader.prepare``),
+        from the cache when one is given and holds them."""
         datasets = {scale: {"name": d.name, "root": str(d.root), "train": str(d.train),
                             "validation": str(d.validation), "test": str(d.test),
                             "vectors": str(d.vectors), "vectors_limit": d.vectors_limit,
                             "is_standin": d.is_standin} for scale, d in self.datasets.items()}
-        job.write_bytes(pack({"registry": self.config.registry, "seed": self.seed,
-                              "datasets": datasets, "items": items}))
+        request = pack({"registry": self.config.registry, "seed": self.seed,
+                        "datasets": datasets, "items": items})
+        if self.cache is None:
+            result = self._run_reference(request)
+        else:
+            data = {scale: self.shared[d.root] for scale, d in self.datasets.items()}
+            result = self.cache.reference(request, data, lambda: self._run_reference(request))
+        return decode(*unpack_frame(result), student_side=False)
+
+    def _run_reference(self, request: bytes) -> bytes:
+        job = Path(tempfile.mkstemp(prefix="reference-in-", dir=self.private)[1])
+        out = job.with_name(job.name.replace("-in-", "-out-"))
+        job.write_bytes(request)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **sandbox_env(),
                "HOME": str(self.private), "TMPDIR": str(self.private),
                "PYTHONPATH": os.pathsep.join([str(self.config.root), str(REPO_ROOT)])}
@@ -259,7 +286,7 @@ class Grader:
                               f"{self.config.reference_timeout:g} s") from None
         if done.returncode != 0 or not out.is_file():
             raise GraderError(f"the reference's run failed:\n{done.stderr[-4000:]}")
-        return decode(*unpack_frame(out.read_bytes()), student_side=False)
+        return out.read_bytes()
 
     def _plans(self, checks: list, prepared: dict, applies: dict, data_of: dict
                ) -> dict[str, Plan]:
@@ -313,21 +340,22 @@ class Grader:
     def _layout(self, package: Path) -> tuple[launch.Layout, Path, Path, str]:
         """(layout, trusted path, submission path, working folders) as the student's side sees
         them: in a sandbox, only the trusted code, the submission and the data files the checks
-        read, each read-only."""
-        files = {getattr(plan.data, name) for plan in self.plans.values() if not plan.na
-                 for name in plan.check.files}
+        read, each read-only; as another user, what ``grader.userspace`` opens to it."""
         marker = self.private.name  # in the environment: the sandbox's processes can be found
         if self.config.isolation == "bwrap":
             mounts = ((self.trusted, SANDBOX_TRUSTED), (package, SANDBOX_SUBMISSION),
-                      *((Path(path), str(path)) for path in sorted(files, key=str)))
+                      *((Path(path), str(path)) for path in sorted(self.readable, key=str)))
             return (launch.Layout(mounts=mounts, env={**sandbox_env(), "HW_SANDBOX": marker}),
                     Path(SANDBOX_TRUSTED), Path(SANDBOX_SUBMISSION), "/tmp")
-        workdirs = Path(tempfile.mkdtemp(prefix="work-", dir=package.parent))
-        env = {**sandbox_env(), "HOME": str(workdirs), "TMPDIR": str(workdirs),
-               "HW_SANDBOX": marker}
         if self.config.isolation == "user":
-            os.chown(workdirs, launch.SANDBOX_UID, launch.SANDBOX_UID)
-        return launch.Layout(mounts=(), env=env), self.trusted, package, str(workdirs)
+            user, workdirs = self.userspace.enter(package)
+        else:
+            user, workdirs = launch.SANDBOX_UID, Path(tempfile.mkdtemp(prefix="work-",
+                                                                       dir=package.parent))
+        env = {**sandbox_env(), "HOME": str(workdirs), "TMPDIR": str(workdirs),
+               "HW_SANDBOX": marker, "USER": "student", "LOGNAME": "student"}
+        return (launch.Layout(mounts=(), env=env, user=user), self.trusted, package,
+                str(workdirs))
 
     def _sandbox(self, package: Path) -> Sandbox:
         layout, trusted, submission, workdirs = self._layout(package)
@@ -335,15 +363,26 @@ class Grader:
                        list(self.config.preload), workdirs)
 
     def _run_check(self, sandbox: Sandbox, plan: Plan) -> tuple[list, Any]:
-        """Run ``plan``'s check in ``sandbox`` (its runs in parallel): the runs' verdicts and
-        the usage."""
+        """Run ``plan``'s check in ``sandbox``: the runs' verdicts and the usage. A judge that
+        asks for one more run (``RunAgain``: within noise of a quality bar) gets it, with
+        limits of its own; that run's verdicts count."""
+        verdicts, usage = self._run_once(sandbox, plan, plan.inputs)
+        again = next((run.again for run in verdicts if run.again is not None), None)
+        if again is not None:
+            self._log(f"{plan.check.name}: within noise of its bar; running it once more")
+            verdicts, more = self._run_once(sandbox, plan, again)
+            usage = add_usage(usage, more)
+        return verdicts, usage
+
+    def _run_once(self, sandbox: Sandbox, plan: Plan, inputs: dict) -> tuple[list, Any]:
+        """The check's runs on ``inputs``, in parallel: their verdicts and the usage."""
         sandbox.begin(plan.limits)
         hosts = [RemoteHost(sandbox.fork(), sandbox, plan.limits.message_bytes)
                  for _ in range(plan.check.runs)]
         driven: list = [None] * len(hosts)
 
         def run(index: int) -> None:
-            driven[index] = judging.drive(plan.check.stage, hosts[index], plan.inputs)
+            driven[index] = judging.drive(plan.check.stage, hosts[index], inputs)
             hosts[index].close()
 
         threads = [threading.Thread(target=run, args=(i,)) for i in range(len(hosts))]
@@ -360,7 +399,7 @@ class Grader:
                 verdicts.append(outputs)
             else:
                 verdicts.append(judging.judge(plan.check.stage, outputs,
-                                              lambda out: self._expected(plan, out), plan.inputs))
+                                              lambda out: self._expected(plan, out), inputs))
         return verdicts, usage
 
     def _grade_check(self, sandbox: Sandbox, plan: Plan, skip: dict) -> CheckResult:
@@ -448,8 +487,8 @@ class Grader:
                 except GraderError:
                     raise
                 except Exception as error:  # noqa: BLE001 - this submission's row, not the batch
-                    outcomes[item.name] = (item.name, f"grading failed: {type(error).__name__}: "
-                                                      f"{error}")
+                    outcomes[item.name] = (item.name, f"{GRADING_FAILED}: "
+                                                      f"{type(error).__name__}: {error}")
                     return
                 if write:
                     write_reports(report, self.config.out_dir / "reports" / item.slug)
@@ -512,6 +551,16 @@ class Grader:
                       graded_at=datetime.datetime.now().isoformat(timespec="seconds"))
 
 
+def add_usage(first: Usage, second: Usage) -> Usage:
+    """What two runs of a check used together (peaks: the higher; the output: the last)."""
+    return replace(second, cpu_seconds=first.cpu_seconds + second.cpu_seconds,
+                   idle_seconds=first.idle_seconds + second.idle_seconds,
+                   wall_seconds=first.wall_seconds + second.wall_seconds,
+                   peak_processes=max(first.peak_processes, second.peak_processes),
+                   peak_memory_bytes=max(first.peak_memory_bytes, second.peak_memory_bytes),
+                   output_bytes=first.output_bytes + second.output_bytes)
+
+
 def _applies(check, data) -> bool:
     try:
         return bool(check.applies(data))
@@ -527,10 +576,13 @@ def grade(submission: Path | None, config: GraderConfig, name: str | None = None
 
 
 def grade_batch(folder: Path, config: GraderConfig) -> list[Report | tuple[str, str]]:
-    """Grade every sub-folder and zip of ``folder``; write each report and ``scores.csv``."""
-    submissions = [(path.stem if path.suffix == ".zip" else path.name, path)
-                   for path in list_batch(folder)]
+    """Grade every sub-folder and zip of ``folder``; write each report, ``scores.csv`` and the
+    summary (``grader.summary``)."""
+    submissions = batch_entries(folder)
     with Grader(config) as grader:
         outcomes = grader.grade_many(submissions)
+        facts = {"seed": grader.seed, "isolation": config.isolation, "quality": config.quality,
+                 "code": grader.code[:12]}
     write_csv(outcomes, config.out_dir / "scores.csv")
+    write_summary(config.out_dir, facts)
     return outcomes

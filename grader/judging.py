@@ -17,6 +17,7 @@ from grader.channel import MessageTooLarge
 from grader.remote import HostGone
 from grader.report import one_line
 from grader.sandbox import Limits, Usage
+from grader.stages.check import RunAgain
 from hw_checks.host import Host, ProtocolError, StudentError
 from hw_checks.stage import NotAttempted
 
@@ -42,6 +43,7 @@ class RunVerdict:
     outputs: Any = None
     has_outputs: bool = False
     import_failed: bool = False
+    again: dict | None = None  # the inputs of one more run (the judge raised ``RunAgain``)
 
 
 def drive(stage, host: Host, inputs: dict) -> RunVerdict | Any:
@@ -84,6 +86,9 @@ def judge(stage, outputs: Any, expected_for: Callable[[Any], Any], inputs: dict)
     """The verdict on one run's outputs; ``expected_for(outputs)`` gives the reference's side."""
     try:
         stage.verdict(outputs, expected_for(outputs), inputs)
+    except RunAgain as again:
+        return RunVerdict(False, "RunAgain", str(again), outputs=outputs, has_outputs=True,
+                          again=again.inputs)
     except NotAttempted as skipped:
         return RunVerdict(False, "NotAttempted", str(skipped)[:4000], outputs=outputs,
                           has_outputs=True)

@@ -34,12 +34,13 @@ class SandboxUnavailable(RuntimeError):
 @dataclass(frozen=True)
 class Layout:
     """What the student's side sees besides the system: (host path, path inside) read-only
-    mounts, its environment and its writable space's size."""
+    mounts, its environment, its writable space's size, and (``user`` isolation) its user."""
 
     mounts: tuple[tuple[Path, str], ...]
     env: dict[str, str] = field(default_factory=dict)
     tmp_bytes: int = 256 * 2**20
     shm_bytes: int = 64 * 2**20
+    user: int = SANDBOX_UID  # the user (and group) the ``user`` isolation runs it as
 
 
 def bwrap_binary() -> Path:
@@ -145,8 +146,8 @@ def _try_user() -> tuple[bool, str]:
     return True, ""
 
 
-def command(kind: str, layout: Layout, argv: list[str], info_fd: int | None,
-            user_uid: int = SANDBOX_UID) -> tuple[list[str], dict[str, str], list[int]]:
+def command(kind: str, layout: Layout, argv: list[str], info_fd: int | None
+            ) -> tuple[list[str], dict[str, str], list[int]]:
     """(argv, environment, extra fds to pass) that start ``argv`` the ``kind`` way.
     For bwrap, its options go on a pipe (returned among the fds; its write end is filled)."""
     if kind == "bwrap":
@@ -157,6 +158,6 @@ def command(kind: str, layout: Layout, argv: list[str], info_fd: int | None,
         return [str(bwrap_binary()), "--args", str(read), *argv], {"PATH": "/usr/bin:/bin"}, [read]
     env = {"PATH": "/usr/bin:/bin", **layout.env}
     if kind == "user":
-        return (["setpriv", f"--reuid={user_uid}", f"--regid={user_uid}", "--clear-groups",
+        return (["setpriv", f"--reuid={layout.user}", f"--regid={layout.user}", "--clear-groups",
                  "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", *argv], env, [])
     return argv, env, []

@@ -21,6 +21,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from grader.stages.check import RunAgain
 from hw_checks.host import LocalHost, decode, pack, unpack_frame
 
 
@@ -56,6 +57,8 @@ def prepare(check, data, seed: int) -> dict:
     expected = expected_side(check, inputs, outputs)
     try:
         check.stage.verdict(outputs, expected, inputs)
+    except RunAgain:
+        pass  # within noise of a bar: not a failure (the quality bars' never is, by design)
     except AssertionError as failure:
         result["void"] = f"the reference fails it: {str(failure)[:600]}"
     result["expected"] = expected

@@ -125,16 +125,20 @@ class Sandbox:
             theirs.detach()
         self.root = _read_info(info_read) if info_read is not None else self.process.pid
         self.alive = True
-        threading.Thread(target=self._drain_output, daemon=True).start()
-        self.control.sendall(pack({"preload": self.preload, "workdirs": self.workdirs}))
-        self.control.settimeout(STARTUP_S)
+        self.startup_output = b""  # what it printed outside any check (why it did not start)
+        drain = threading.Thread(target=self._drain_output, daemon=True)
+        drain.start()
         try:
+            self.control.sendall(pack({"preload": self.preload, "workdirs": self.workdirs}))
+            self.control.settimeout(STARTUP_S)
             ready = self._receive()
+            self.control.settimeout(None)
         except (OSError, ChannelClosed) as error:
             self.close()
-            raise SandboxBroken(f"the student's side did not start: {error}") from None
-        finally:
-            self.control.settimeout(None)
+            drain.join(timeout=5)
+            printed = self.startup_output.decode("utf-8", "replace").strip()[-1500:]
+            raise SandboxBroken(f"the student's side did not start: {error}"
+                                + (f"; it printed: {printed}" if printed else "")) from None
         self.zygote = self._host_pid(ready["ready"])
         threading.Thread(target=self._watch, daemon=True).start()
 
@@ -234,6 +238,7 @@ class Sandbox:
             with self.lock:
                 check = self.check
                 if check is None:
+                    self.startup_output = (self.startup_output + chunk)[-4096:]
                     continue
                 check.usage.output_bytes += len(chunk)
                 check.tail.append(chunk)

@@ -52,18 +52,27 @@ def slug_of(name: str, taken: set[str]) -> str:
     return slug
 
 
+def unique_names(names: list[str]) -> list[str]:
+    """``names`` in order, a repeated one numbered: ``x``, ``x (2)``."""
+    seen: set[str] = set()
+    unique = []
+    for name in names:
+        candidate, number = name, 1
+        while candidate in seen:
+            number += 1
+            candidate = f"{name} ({number})"
+        seen.add(candidate)
+        unique.append(candidate)
+    return unique
+
+
 def intake(submissions: list[tuple[str, Path]], into: Path, isolation: str = "bwrap"
            ) -> list[Submission | tuple[str, str]]:
     """Copy every submission under ``into``; a ``Submission`` each, or (name, reason)."""
     taken: list[Submission | tuple[str, str]] = []
-    names: set[str] = set()
     slugs: set[str] = set()
-    for index, (name, path) in enumerate(submissions):
-        unique, number = name, 1
-        while unique in names:
-            number += 1
-            unique = f"{name} ({number})"
-        names.add(unique)
+    names = unique_names([name for name, _ in submissions])
+    for index, (unique, (_, path)) in enumerate(zip(names, submissions)):
         try:
             package, notes = snapshot(Path(path), into / str(index))
             if isolation == "user":
@@ -174,6 +183,14 @@ def _readable(folder: Path) -> None:
     """Let another user read (not write) ``folder``: the student's side as ``user``."""
     for path in [folder, *folder.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def batch_entries(folder: Path) -> list[tuple[str, Path]]:
+    """(name, path) of each submission of a batch folder, in ``list_batch``'s order: a zip's name
+    without ``.zip``, names made unique over the whole batch (a shard of it names them alike)."""
+    paths = list_batch(folder)
+    names = unique_names([path.stem if path.suffix == ".zip" else path.name for path in paths])
+    return list(zip(names, paths))
 
 
 def list_batch(folder: Path) -> list[Path]:

@@ -3,9 +3,10 @@ notebook runs it (these functions run on the student's side: ``host.glue("qualit
 
 They return raw material only (preprocessed texts, word vectors); the grader ranks every
 validation sample with it and compares Hits@500 with the bar (``grader/stages/quality.py``).
-The settings (epochs, batch size, learning rate, seed) come from the grader, not from the
-student's ``hw_utils.recipes``.
+The settings (epochs, batch size, learning rate, seed, Part 3's training rows) come from the
+grader, not from the student's ``hw_utils.recipes``.
 """
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -45,6 +46,8 @@ def part2_vectors(words: Sequence[str], vectors_path: str, limit: int | None,
                         batch_size=settings["batch_size"], shuffle=True,
                         collate_fn=trigram.collate_fn)
     model = trigram.TrigramModel(tokenizer.vocab_size, vectors.vector_size)
+    for parameter in model.parameters():  # as the notebook: least squares starts from zero
+        torch.nn.init.zeros_(parameter)
     trainer = trigram.Trainer(model, torch.nn.MSELoss(),
                               torch.optim.Adam(model.parameters(), lr=settings["lr"]))
     trainer.train(loader, settings["n_epochs"])
@@ -64,7 +67,9 @@ def part2_vectors(words: Sequence[str], vectors_path: str, limit: int | None,
 
 
 def part3_vectors(train_path: str, words: Sequence[str], settings: dict) -> dict:
-    """Part 3 with the student's classes, trained on ``train_path``: the trained vectors of
+    """Part 3 with the student's classes, trained on the first ``settings["rows"]`` rows of
+    ``train_path``, the words seen fewer than ``settings["min_count"]`` times there left out of
+    its texts (so any tokenizer convention for unknown words works): the trained vectors of
     ``words`` (the model's table of shape [vocab_size, dim] or one row more, row
     ``tokenizer(word)[0]``). ``{"words": [...], "vectors": [n, dim]}``."""
     import torch
@@ -74,9 +79,14 @@ def part3_vectors(train_path: str, words: Sequence[str], settings: dict) -> dict
     from sodata import read_corpus
 
     text, dssm = student("text"), student("dssm")
-    rows = [preprocess(row, settings) for row in read_corpus(train_path)]
-    pairs = [(a, b) for row in rows for i, a in enumerate(row) for b in row[i + 1:]]
-    tokenizer = text.TextTokenizer(sorted({w for row in rows for t in row for w in t.split()}))
+    rows = [preprocess(row, settings) for row in read_corpus(train_path)[:settings["rows"]]]
+    counts = Counter(word for row in rows for title in row for word in title.split())
+    vocabulary = sorted(word for word, count in counts.items() if count >= settings["min_count"])
+    kept = set(vocabulary)
+    rows = [[" ".join(word for word in title.split() if word in kept) for title in row]
+            for row in rows]
+    pairs = [(a, b) for row in rows for i, a in enumerate(row) for b in row[i + 1:] if a and b]
+    tokenizer = text.TextTokenizer(vocabulary)
     train, held_out = train_test_split(pairs, test_size=settings["eval_share"],
                                        random_state=settings["seed"])
     torch.manual_seed(settings["seed"])
@@ -92,7 +102,7 @@ def part3_vectors(train_path: str, words: Sequence[str], settings: dict) -> dict
     table = next(p for p in model.parameters()
                  if p.dim() == 2 and p.shape[1] == settings["dim"] and size <= p.shape[0] <= size + 1)
     found, rows_out = [], []
-    for word in words:
+    for word in (word for word in words if word in kept):
         try:
             index = tokenizer(word)
         except KeyError:  # a tokenizer may refuse words outside its vocabulary

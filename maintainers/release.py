@@ -10,8 +10,10 @@
   extras, such as Part 4's comparison of the reference bonus models) left out;
 - ``tests/__init__.py`` + ``hw_checks/`` (the self-checks, not the project's own suite),
   ``test_gt.json``, ``environment.yml``, ``pyproject.toml``, a student ``Makefile`` (the lead's
-  targets students need), ``student/submission.py`` (``make submission``) and the student README
-  (``student/README.md``, the release's ``README.md``).
+  targets students need), ``student/submission.py`` (``make submission``), the student README
+  (``student/README.md``, the release's ``README.md``) and the GitHub Classroom workflow
+  (``student/classroom.yml``, the release's ``.github/workflows/classroom.yml``: the
+  self-checks, ``python -m hw_checks``, on every push).
 
 Markers are found with ``tokenize``: a marker must be a comment alone on its line, regions pair
 up, never nest, sit inside a function body (notebook cells: anywhere) and cover whole statements.
@@ -68,9 +70,11 @@ PARTS: dict[str, str | dict[str, str]] = {
 }
 
 STUDENT_DIR = "student"  # its README.md becomes the release's README.md
+# student/classroom.yml becomes the release's GitHub Classroom workflow (the self-checks).
+WORKFLOW = ("classroom.yml", ".github/workflows/classroom.yml")
 MANIFEST = "SHIPS"  # student/SHIPS: the repository's paths the release holds
 # Makefile targets students use; the rest (check, student, gt, bench, ...) are instructor-only.
-STUDENT_TARGETS = ("help", "setup", "lab", "data", "standin", "submission", "clean")
+STUDENT_TARGETS = ("help", "setup", "lab", "data", "standin", "selfcheck", "submission", "clean")
 SKIPPED_NAMES = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store")
 SKIPPED_SUFFIXES = (".pyc", ".pyo", ".tmp")
 MAX_SHIPPED_FILE_BYTES = 5 * 2**20
@@ -422,7 +426,8 @@ def build(out: Path, root: Path | None = None) -> BuildReport:
             if relative not in ignored:
                 _ship(root / relative, relative, staging, report)
         _copy_file(root / STUDENT_DIR / "README.md", staging / "README.md")
-        report.files += 1
+        _copy_file(root / STUDENT_DIR / WORKFLOW[0], staging / WORKFLOW[1])
+        report.files += 2
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)

@@ -281,17 +281,19 @@ def test_without_a_sandbox_make_check_refuses_unless_unsafe(setup, monkeypatch, 
     assert "UNSAFE" in format_table(report) and report.to_json()["isolation"] == "unsafe"
 
 
-def test_the_sandbox_mounts_no_answers(setup, tmp_path):
+def test_the_sandbox_mounts_no_answers(tmp_path):
     """Only the trusted code, the submission and the data files a check reads are mounted: never
     the labelled validation set, the test set or the manifest that names the seed."""
-    grader, data = setup["grader"], setup["data"]
-    plan = grader.plans["part1.total"]
-    reads_train = dataclasses.replace(plan.check, files=("train", "vectors"))
-    grader.plans["part1.total"] = dataclasses.replace(plan, check=reads_train)
-    try:
+    root, data = tmp_path / "root", make_data(tmp_path / "data")
+    make_root(root)
+    (data.root / "manifest.json").write_text('{"seed": 7}')
+    total = 'check("part1.total", "add the values", "total", "values", numbers'
+    assert total in REGISTRY
+    (root / "checks_reading_data.py").write_text(
+        REGISTRY.replace(total, f'{total}, files=("train", "vectors")'))
+    config = config_for(root, tmp_path / "out", registry="checks_reading_data:CHECKS")
+    with Grader(config, data=data) as grader:
         layout, *_ = grader._layout(tmp_path)
-    finally:
-        grader.plans["part1.total"] = plan
     mounted = {Path(source) for source, _ in layout.mounts}
     assert {data.train, data.vectors} <= mounted
     assert not {data.validation, data.test, data.root, data.root / "manifest.json"} & mounted

@@ -54,3 +54,17 @@ def test_reference_preprocessing_passes_part1_on_every_sample():
     assert reference == inputs["secret_preprocessed"]
     expected = quality.PART1.expect(inputs, reference)
     quality.PART1.stage.verdict(reference, expected, inputs)
+
+
+@pytest.mark.parametrize("part", ["part2", "part3"])
+def test_the_reference_runs_each_trained_bar_on_the_grading_path(part):
+    """The flows the sandbox runs for Parts 2 and 3 (``hw_checks/quality.py``), with the grader's
+    settings, give what the judge ranks. On ``tiny`` and one short epoch: this is about the
+    path, not the figure (``python -m benchmarks quality_grading`` measures that)."""
+    check = {"part2": quality.PART2, "part3": quality.PART3}[part]
+    inputs = check.make_inputs(get_dataset("tiny"), random.Random(0))
+    inputs["settings"].update(n_epochs=1, **({"rows": 2000} if part == "part3" else {}))
+    outputs = check.stage.drive(LocalHost(), inputs)
+    expected = check.expect(inputs, outputs)
+    assert 0.0 < expected["hits"] <= 1.0
+    check.stage.verdict(outputs, expected, inputs)

@@ -162,6 +162,7 @@ def fake_reference(root: Path) -> Path:
     (root / "student" / "SHIPS").write_text("# what ships\nhw_utils/\nnotebooks/\ntests/__init__.py\n"
                                             "hw_checks/\ntest_gt.json\nMakefile\n")
     (root / "student" / "README.md").write_text("# For students\n")
+    (root / "student" / "classroom.yml").write_text("name: Self-checks\n")
     (root / "test_gt.json").write_text(json.dumps({"embedder": [0.1]}))
     (root / "Makefile").write_text("PY := python\n\n.PHONY: help check lab\n\nhelp:  ## h\n\techo\n\n"
                                    "check:  ## grade\n\t$(PY) -m grader\n\nlab:  ## lab\n"
@@ -260,6 +261,7 @@ def test_real_release_has_what_students_need_and_nothing_else(real_release):
                    "student/submission.py"):
         assert (out / needed).is_file(), needed
     assert sorted(p.name for p in (out / "student").iterdir()) == ["submission.py"]
+    assert (out / ".github" / "workflows" / "classroom.yml").is_file()
     for instructor_only in ("grader", "instructor", "maintainers", "benchmarks"):
         assert not (out / instructor_only).exists(), instructor_only
     assert not list(out.glob("tests/test_*.py"))

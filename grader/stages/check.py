@@ -15,6 +15,15 @@ from typing import Any
 from hw_checks.stage import Stage
 
 
+class RunAgain(Exception):
+    """The verdict is within noise of its threshold: run the check once more on ``inputs``
+    (another training seed, what was measured so far among its ``secret_`` inputs)."""
+
+    def __init__(self, inputs: dict, why: str):
+        super().__init__(why)
+        self.inputs = inputs
+
+
 @dataclass(frozen=True)
 class Check:
     """Args:
@@ -31,6 +40,10 @@ class Check:
         wants_expected: when given, the expected side is computed only once a submission's outputs
             make it true: a bonus item's baseline is trained only when some
             submission attempts the item.
+
+    A judge whose verdict falls within noise of its threshold (a quality bar) may raise
+    ``RunAgain``: the check then runs once more on the inputs it gives, and that run's verdict
+    counts.
     """
 
     stage: Stage

@@ -9,7 +9,10 @@ bar: the course's, or, on a data set where the reference itself scores below it 
 drawn with a hidden seed varies by about 0.01), the reference's own Hits@500 on the same samples
 less ``recipes.QUALITY_TOLERANCE``: a correct solution never fails for the data's luck, and the
 classic mistakes (no preprocessing, zero vectors for unknown words, an undertrained DSSM) fall
-further short.
+further short. A part that trains is trained once more with the next seed when its figure is
+within ``recipes.QUALITY_NOISE`` of the bar (``RunAgain``), and the mean of the two is judged.
+Part 3 trains on the grading recipe (``recipes.PART3_GRADING``: fewer rows and epochs than the
+notebook's; ``python -m benchmarks quality_grading`` measures that it still separates).
 """
 import functools
 import random
@@ -17,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.stages.check import Check
+from grader.stages.check import Check, RunAgain
 from grader.stages.data import course_preprocessor, validation_of, vectors_of
 from hw_checks import quality
 from hw_checks.stage import Stage, fail
@@ -68,17 +71,37 @@ def hits_at_500(samples: list[list[str]], vectors: Any, dim: int) -> float:
     return FastScorer([recipes.QUALITY_K], vectors, dim)(samples)[recipes.QUALITY_K]
 
 
-def judge_bar(bar: str, hits: float, reference_hits: float, what: str) -> None:
+def judge_bar(bar: str, hits: float, reference_hits: float, what: str,
+              inputs: dict | None = None) -> None:
     """Fail below the course's bar, or below the reference's Hits@500 less the tolerance where
-    the reference itself is below the bar on this data set."""
+    the reference itself is below the bar on this data set. With ``inputs`` (a part that trains),
+    a figure within ``recipes.QUALITY_NOISE`` of the bar asks for one more training with the
+    next seed (``RunAgain``), and the mean of the two is judged."""
     course = recipes.QUALITY_BARS[bar]
     needed = recipes.graded_bar(course, reference_hits)
-    if hits < needed:
+    earlier = list(inputs.get("secret_earlier", [])) if inputs is not None else []
+    if inputs is not None and not earlier and abs(hits - needed) < recipes.QUALITY_NOISE:
+        raise RunAgain(next_training(inputs, hits),
+                       f"{what}: Hits@{recipes.QUALITY_K} {hits:.4f} is within "
+                       f"{recipes.QUALITY_NOISE} of the bar {needed}: trained once more")
+    figures = [*earlier, hits]
+    judged = float(np.mean(figures))
+    if judged < needed:
         why = ("the course's bar" if needed == course else
                f"the reference's {reference_hits:.4f} less {recipes.QUALITY_TOLERANCE}: on this "
                f"data set the reference is below the course's bar of {course}")
+        trainings = "" if len(figures) == 1 else (
+            f" (the mean of {len(figures)} trainings, within noise of the bar: "
+            f"{', '.join(f'{figure:.4f}' for figure in figures)})")
         fail(f"{what}: expected Hits@{recipes.QUALITY_K} >= {needed} for full marks ({why}), "
-             f"got {hits:.4f} on all the validation samples")
+             f"got {judged:.4f} on all the validation samples{trainings}")
+
+
+def next_training(inputs: dict, hits: float) -> dict:
+    """``inputs`` for one more training: the next seed, the figure so far kept for the judge."""
+    settings = {**inputs["settings"], "seed": inputs["settings"]["seed"] + 1}
+    return {**inputs, "settings": settings,
+            "secret_earlier": [*inputs.get("secret_earlier", []), round(hits, 6)]}
 
 
 def grader_vectors(inputs: dict):
@@ -142,7 +165,7 @@ def part2_hits(inputs: dict, outputs: Any) -> float:
 
 def judge_part2(outputs: Any, expected: dict, inputs: dict) -> None:
     judge_bar("part2", part2_hits(inputs, outputs), expected["hits"],
-              "Part 2 (word2vec + your trigram vectors for the unknown words)")
+              "Part 2 (word2vec + your trigram vectors for the unknown words)", inputs)
 
 
 PART2 = Check(
@@ -155,9 +178,12 @@ PART2 = Check(
 # --- Part 3 ------------------------------------------------------------------------------------
 def part3_inputs(data, rng: random.Random) -> dict:
     inputs = quality_inputs(data, rng)
-    inputs["settings"].update(batch_size=recipes.PART3.batch_size, lr=recipes.PART3.lr,
-                              n_epochs=recipes.PART3.n_epochs, alpha=recipes.PART3_ALPHA,
-                              dim=recipes.PART3_DIM, eval_share=recipes.PART3_EVAL_SHARE)
+    training = recipes.PART3_GRADING
+    inputs["settings"].update(batch_size=training.batch_size, lr=training.lr,
+                              n_epochs=training.n_epochs, rows=recipes.PART3_GRADING_ROWS,
+                              min_count=recipes.PART3_GRADING_MIN_COUNT,
+                              alpha=recipes.PART3_ALPHA, dim=recipes.PART3_DIM,
+                              eval_share=recipes.PART3_EVAL_SHARE)
     return inputs
 
 
@@ -176,7 +202,7 @@ def part3_hits(inputs: dict, outputs: Any) -> float:
 
 def judge_part3(outputs: Any, expected: dict, inputs: dict) -> None:
     judge_bar("part3", part3_hits(inputs, outputs), expected["hits"],
-              "Part 3 (your DSSM-like model's word vectors)")
+              "Part 3 (your DSSM-like model's word vectors)", inputs)
 
 
 PART3 = Check(
