@@ -18,6 +18,7 @@ quiet machine's wall time than the wall time is) and the load average before and
 
     python -m benchmarks notebooks           # or: make bench BENCH_ARGS=notebooks
     python -m benchmarks.notebooks [--solutions course_style] [NAME...]   # some, updating their rows
+    python -m benchmarks.notebooks --table      # the README's table of the kept figures
 """
 import argparse
 import datetime
@@ -176,11 +177,32 @@ def update_results(figures: dict, names: list[str]) -> Path:
     return path
 
 
+def markdown_table(result: dict) -> str:
+    """The README's table of ``benchmarks/results/notebooks.json``'s figures (``--table``)."""
+    rows = ["| solution | notebook | budget (2 quiet cores) | wall time | kernel CPU time | slowest cell "
+            "| load average (1 min) before, after |", "|---|---|---|---|---|---|---|"]
+    for solution in SOLUTIONS:
+        for name, figures in sorted(result["figures"].get(solution, {}).items()):
+            cell, seconds = next(iter(figures["slowest_cells"].items()))
+            rows.append(f"| {solution} | {name} | {figures['budget_s']} s | {figures['wall_s']:.0f} s "
+                        f"| {figures['kernel_cpu_s']:.0f} s | {cell}, {seconds:.0f} s "
+                        f"| {figures['load_average_before'].split()[0]}, "
+                        f"{figures['load_average_after'].split()[0]} |")
+    return "\n".join(rows)
+
+
 if __name__ == "__main__":
     # Some notebooks again: their figures replace theirs in the results `make bench` keeps.
     parser = argparse.ArgumentParser(prog="python -m benchmarks.notebooks")
     parser.add_argument("names", nargs="*", help="notebooks (default: all)")
     parser.add_argument("--solutions", nargs="+", choices=SOLUTIONS, default=list(SOLUTIONS))
+    parser.add_argument("--table", action="store_true",
+                        help="print the README's table of the kept figures; run nothing")
     args = parser.parse_args()
+    if args.table:
+        from benchmarks import RESULTS_DIR
+
+        print(markdown_table(json.loads((RESULTS_DIR / "notebooks.json").read_text("utf-8"))))
+        raise SystemExit(0)
     names = args.names or sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb"))
     print("->", update_results(run(names=names, solutions=tuple(args.solutions)), names))
