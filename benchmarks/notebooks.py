@@ -158,7 +158,7 @@ def run(quick: bool = False, names: list[str] | None = None,
 def update_results(figures: dict, names: list[str]) -> Path:
     """Merge one run's figures for ``names`` into ``benchmarks/results/notebooks.json`` (what
     ``make bench`` writes), keeping the other notebooks' figures; the file's path."""
-    from benchmarks import RESULTS_DIR, machine
+    from benchmarks.__main__ import RESULTS_DIR, machine
 
     path = RESULTS_DIR / "notebooks.json"
     result = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {
@@ -200,7 +200,7 @@ if __name__ == "__main__":
                         help="print the README's table of the kept figures; run nothing")
     args = parser.parse_args()
     if args.table:
-        from benchmarks import RESULTS_DIR
+        from benchmarks.__main__ import RESULTS_DIR
 
         print(markdown_table(json.loads((RESULTS_DIR / "notebooks.json").read_text("utf-8"))))
         raise SystemExit(0)
