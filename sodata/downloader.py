@@ -36,13 +36,14 @@ from html.parser import HTMLParser
 from http.cookiejar import CookieJar
 from pathlib import Path, PurePosixPath
 
-from filelock import FileLock, Timeout
+from filelock import FileLock
 from tqdm.auto import tqdm
 
 from sodata.archive import ExtractionError, safe_extract, zip_problem
 from sodata.assets import (ASSETS, STANDIN_WAY_OUT, Asset, AssetError, DownloadError,
                            DownloadInterrupted, VerificationError, how_to_get)
 from sodata.hashing import CHUNK_BYTES, sha256sum
+from sodata.locks import acquire_saying
 from sodata.paths import DATA_DIR_ENV, MIRROR_ENV, DataFolderError, data_dir, writable_folder
 from sodata.shapes import shape_problem
 from sodata.verified import is_verified, marker_path, write_marker
@@ -145,12 +146,7 @@ def _what_to_do(error: OSError) -> str:
 def _asset_lock(target: Path) -> Iterator[None]:
     """Hold the asset's lock file ``.<file>.lock``; say so when another process holds it."""
     lock = FileLock(target.with_name(f".{target.name}.lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        print(f"another process is downloading {target.name} (it holds {lock.lock_file}); "
-              f"waiting for it to finish (Ctrl-C to stop waiting)", file=sys.stderr, flush=True)
-        lock.acquire()
+    acquire_saying(lock, f"downloading {target.name}")
     try:
         yield
     finally:

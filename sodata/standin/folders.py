@@ -30,6 +30,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from sodata.locks import acquire_saying
 from sodata.paths import file_in_the_way
 from sodata.standin.config import folder_name
 from sodata.standin.writer import DATASET_FILES, check_dataset, identity_of, read_manifest
@@ -122,12 +123,7 @@ def locked(out: Path) -> Iterator[None]:
     """Hold the exclusive lock beside ``out`` (saying so when another process holds it) and
     sweep what a killed run left."""
     lock = _lock(out)
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        print(f"another process is generating the stand-in {out} (it holds {lock.lock_file}); "
-              f"waiting for it to finish (Ctrl-C to stop waiting)", file=sys.stderr, flush=True)
-        lock.acquire()
+    acquire_saying(lock, f"generating the stand-in {out}")
     try:
         _sweep(out)
         yield
